@@ -1,0 +1,281 @@
+"""Input checking shared by every objective.
+
+Validation is done once per data set by :class:`Targets`; the objectives then
+only check that a prepared ``Targets`` fits the margins they are given, which
+costs O(1). Checks over large arrays run in row blocks so that they never
+allocate a temporary as large as the input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+# Rows of a (n, K) array processed at once: about 64k elements keeps every
+# scratch buffer of a block in the L2 cache.
+BLOCK_ELEMENTS = 1 << 16
+
+# Soft-label rows must sum to one within this absolute tolerance.
+SOFT_LABEL_SUM_TOL = 1e-3
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def row_blocks(n: int, n_columns: int):
+    """Yield slices of about ``BLOCK_ELEMENTS`` elements over ``n`` rows."""
+    step = max(1, BLOCK_ELEMENTS // max(1, n_columns))
+    for start in range(0, n, step):
+        yield slice(start, min(n, start + step))
+
+
+def _describe(x: np.ndarray) -> str:
+    return f"shape {x.shape} and dtype {x.dtype}"
+
+
+def as_numeric_array(x: Any, name: str, *, allow_int: bool = True) -> np.ndarray:
+    """Convert ``x`` to an ndarray without copying, refusing non-numeric data.
+
+    Lists, pandas Series/DataFrames and anything with ``__array__`` are
+    accepted; object, string, boolean, complex and float16 data are refused
+    with a ``TypeError`` naming ``name``.
+    """
+    if x is None:
+        raise TypeError(f"{name} must be an array of numbers, got None")
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    kind = arr.dtype.kind
+    if kind == "b":
+        raise TypeError(
+            f"{name} must hold numbers, got a boolean array ({_describe(arr)}); "
+            f"convert it with .astype(float) if that is what you mean"
+        )
+    if kind in "iu" and allow_int:
+        return arr
+    if kind == "f" and arr.dtype in FLOAT_DTYPES:
+        return arr
+    if kind == "f":
+        raise TypeError(
+            f"{name} must be float32 or float64, got {arr.dtype} ({_describe(arr)}); "
+            f"float16 is too coarse for gradients, cast to float32"
+        )
+    expected = "an integer, float32 or float64 array" if allow_int else "a float32 or float64 array"
+    raise TypeError(f"{name} must be {expected}, got dtype {arr.dtype} ({_describe(arr)})")
+
+
+def check_raw(raw: Any) -> np.ndarray:
+    """Return ``raw`` as a float32/float64 array of shape (n,) or (n, K), K >= 2."""
+    arr = as_numeric_array(raw, "raw")
+    if arr.dtype.kind in "iu":
+        arr = arr.astype(np.float64)
+    if arr.ndim == 2 and arr.shape[1] < 2:
+        raise ValueError(
+            f"raw must have K >= 2 columns (or be 1-D for a single-output binary "
+            f"model), got {_describe(arr)}"
+        )
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"raw must be 1-D (n,) or 2-D (n, K), got {_describe(arr)}")
+    return arr
+
+
+def check_finite_blockwise(x: np.ndarray, name: str) -> None:
+    """Raise ``ValueError`` if ``x`` holds NaN or infinity, naming where."""
+    flat = x.reshape(x.shape[0], -1) if x.ndim else x.reshape(1, 1)
+    for rows in row_blocks(flat.shape[0], flat.shape[1]):
+        block = flat[rows]
+        # A sum is finite when every term is, unless it overflows: confirm then.
+        if not np.isfinite(np.sum(block, dtype=np.float64)):
+            bad = ~np.isfinite(block)
+            if bad.any():
+                i = rows.start + int(np.nonzero(bad.any(axis=1))[0][0])
+                raise ValueError(f"{name} must be finite, got {x[i]!r} in row {i} ({_describe(x)})")
+
+
+def _minmax_blockwise(x: np.ndarray) -> tuple[float, float]:
+    lo, hi = np.inf, -np.inf
+    flat = x.reshape(x.shape[0], -1)
+    for rows in row_blocks(flat.shape[0], flat.shape[1]):
+        block = flat[rows]
+        lo = min(lo, float(block.min()))
+        hi = max(hi, float(block.max()))
+    return lo, hi
+
+
+def check_class_weight(class_weight: Any) -> np.ndarray | None:
+    """Validate a (K,) array of non-negative, finite class weights."""
+    if class_weight is None:
+        return None
+    cw = as_numeric_array(class_weight, "class_weight").astype(np.float64)
+    if cw.ndim != 1 or cw.shape[0] < 2:
+        raise ValueError(f"class_weight must be 1-D of length K >= 2, got {_describe(cw)}")
+    if not np.all(np.isfinite(cw)) or np.any(cw < 0):
+        raise ValueError(f"class_weight must be finite and >= 0, got {cw!r}")
+    if not np.any(cw > 0):
+        raise ValueError(f"class_weight must have a positive entry, got {cw!r}")
+    cw.setflags(write=False)
+    return cw
+
+
+class Targets:
+    """Validated labels and sample weights of one data set.
+
+    Building a ``Targets`` checks the labels and weights once; objectives
+    accept it in place of ``labels`` (with ``sample_weight=None``) and then
+    only verify that it fits the margins, so an engine calling the objective
+    every boosting round does not pay for validation every round.
+
+    Parameters
+    ----------
+    labels : array-like of shape (n,) or (n, K)
+        Integer class ids in ``[0, K)`` (floats holding whole numbers are
+        accepted), probabilities in ``[0, 1]`` for a single-output binary
+        model, or non-negative soft labels whose rows sum to one.
+    sample_weight : array-like of shape (n,) or (n, K), default=None
+        Non-negative, finite weights per sample or per sample and class.
+
+    Attributes
+    ----------
+    n_samples : int
+    soft : bool
+        True for (n, K) soft labels.
+    codes : ndarray of shape (n,) or None
+        The 1-D labels as given (hard class ids or binary probabilities).
+    probs : ndarray of shape (n, K) or None
+        The soft labels as given.
+    sample_weight : ndarray of shape (n,) or (n, K), or None
+    """
+
+    def __init__(self, labels: Any, sample_weight: Any = None) -> None:
+        arr = as_numeric_array(labels, "labels")
+        if arr.ndim not in (1, 2):
+            raise ValueError(
+                f"labels must be 1-D class ids (n,) or 2-D soft labels (n, K), got {_describe(arr)}"
+            )
+        n = arr.shape[0]
+        self.n_samples = n
+        self.soft = arr.ndim == 2
+        self.codes: np.ndarray | None = None
+        self.probs: np.ndarray | None = None
+        self._label_min = 0.0
+        self._label_max = 0.0
+        self._whole = True
+        if n:
+            check_finite_blockwise(arr, "labels")
+            self._label_min, self._label_max = _minmax_blockwise(arr)
+        if self._label_min < 0:
+            raise ValueError(
+                f"labels must be >= 0 (class ids or probabilities), got minimum {self._label_min}"
+            )
+        if self.soft:
+            if arr.shape[1] < 2:
+                raise ValueError(f"soft labels must have K >= 2 columns, got {_describe(arr)}")
+            self._check_soft_rows(arr)
+            self.probs = arr
+        else:
+            if arr.dtype.kind == "f" and n:
+                self._whole = all(
+                    bool(np.all(np.floor(arr[rows]) == arr[rows])) for rows in row_blocks(n, 1)
+                )
+            self.codes = arr
+        self.sample_weight = self._check_weight(sample_weight, n)
+
+    @staticmethod
+    def _check_soft_rows(probs: np.ndarray) -> None:
+        for rows in row_blocks(probs.shape[0], probs.shape[1]):
+            sums = probs[rows].sum(axis=1, dtype=np.float64)
+            bad = np.abs(sums - 1.0) > SOFT_LABEL_SUM_TOL
+            if bad.any():
+                j = int(np.argmax(bad))
+                raise ValueError(
+                    f"soft labels must be probabilities whose rows sum to 1 (within "
+                    f"{SOFT_LABEL_SUM_TOL}), got row {rows.start + j} summing to {sums[j]!r}"
+                )
+
+    @staticmethod
+    def _check_weight(sample_weight: Any, n: int) -> np.ndarray | None:
+        if sample_weight is None:
+            return None
+        sw = as_numeric_array(sample_weight, "sample_weight")
+        if sw.ndim not in (1, 2) or sw.shape[0] != n:
+            raise ValueError(
+                f"sample_weight must have shape ({n},) or ({n}, K) to match labels, "
+                f"got {_describe(sw)}"
+            )
+        if n == 0:
+            return sw
+        check_finite_blockwise(sw, "sample_weight")
+        lo, hi = _minmax_blockwise(sw)
+        if lo < 0:
+            raise ValueError(f"sample_weight must be >= 0, got minimum {lo}")
+        if hi <= 0:
+            raise ValueError("sample_weight must have a positive entry, got all zeros")
+        return sw
+
+    @property
+    def whole(self) -> bool:
+        """True for 1-D labels that are all whole numbers (class ids)."""
+        return not self.soft and self._whole
+
+    @property
+    def n_label_columns(self) -> int | None:
+        """K of soft labels, or None for 1-D labels."""
+        return None if self.probs is None else self.probs.shape[1]
+
+    def check_fits(self, n: int, n_classes: int, single_output: bool) -> None:
+        """Raise ``ValueError`` unless these targets fit margins of that shape.
+
+        ``n_classes`` is K (2 for a single-output binary model).
+        """
+        if n != self.n_samples:
+            raise ValueError(
+                f"labels and raw must have the same number of rows: labels has "
+                f"{self.n_samples}, raw has {n}"
+            )
+        sw = self.sample_weight
+        if sw is not None and sw.ndim == 2 and sw.shape[1] != n_classes:
+            raise ValueError(
+                f"sample_weight of shape {sw.shape} needs K={sw.shape[1]} classes, "
+                f"but raw has K={n_classes}"
+            )
+        if self.soft:
+            if single_output:
+                raise ValueError(
+                    f"raw is 1-D (single-output binary), so labels must be 1-D "
+                    f"probabilities in [0, 1], got soft labels of shape {self.probs.shape}"
+                )
+            if self.probs.shape[1] != n_classes:
+                raise ValueError(
+                    f"soft labels have K={self.probs.shape[1]} columns but raw has "
+                    f"K={n_classes} columns"
+                )
+            return
+        if single_output:
+            if self._label_max > 1:
+                raise ValueError(
+                    f"raw is 1-D (single-output binary), so labels must lie in [0, 1], "
+                    f"got maximum {self._label_max}"
+                )
+            return
+        if not self._whole:
+            raise ValueError(
+                "labels must be whole-number class ids in [0, K) for 1-D multiclass labels, "
+                "got fractional values; pass soft labels as an (n, K) array"
+            )
+        if self._label_max >= n_classes:
+            raise ValueError(
+                f"labels must be class ids in [0, {n_classes}) for raw with K={n_classes} "
+                f"columns, got maximum {self._label_max:g}"
+            )
+
+
+def as_targets(labels: Any, sample_weight: Any) -> Targets:
+    """Return ``labels`` as :class:`Targets`, validating unless already done."""
+    if isinstance(labels, Targets):
+        if sample_weight is not None:
+            raise ValueError(
+                "pass sample_weight when building Targets, not together with a Targets instance"
+            )
+        return labels
+    return Targets(labels, sample_weight)

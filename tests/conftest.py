@@ -1,0 +1,82 @@
+"""Shared fixtures: every objective instance, and random problems."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from boostobj import SoftmaxCrossEntropy, WeightedBrier
+
+# Factories of every objective mode, given K (class weights need it).
+OBJECTIVE_FACTORIES = {
+    "xent": lambda k: SoftmaxCrossEntropy(),
+    "xent-classw": lambda k: SoftmaxCrossEntropy(class_weight=np.linspace(0.5, 2.0, k)),
+    "brier-exact": lambda k: WeightedBrier(hessian="exact"),
+    "brier-exact-classw": lambda k: WeightedBrier(
+        hessian="exact", class_weight=np.linspace(0.5, 2.0, k)
+    ),
+    "brier-gn": lambda k: WeightedBrier(hessian="gauss-newton"),
+    "brier-gn-classw": lambda k: WeightedBrier(
+        hessian="gauss-newton", class_weight=np.linspace(0.5, 2.0, k)
+    ),
+}
+EXACT_HESSIAN = {name for name in OBJECTIVE_FACTORIES if "gn" not in name}
+
+
+@pytest.fixture(params=sorted(OBJECTIVE_FACTORIES))
+def objective_name(request):
+    return request.param
+
+
+@dataclass
+class Problem:
+    labels: np.ndarray
+    raw: np.ndarray
+    sample_weight: np.ndarray | None
+    n_classes: int
+
+
+def make_problem(
+    rng: np.random.Generator,
+    n: int,
+    k: int,
+    *,
+    labels: str = "hard",
+    weights: str = "none",
+    scale: float = 3.0,
+    single_output: bool = False,
+    dtype=np.float64,
+) -> Problem:
+    """Random margins, labels and weights.
+
+    labels: "hard" class ids (float-coded half the time), or "soft" rows.
+    weights: "none", "1d" (n,) or "2d" (n, K).
+    single_output: 1-D raw for a binary model (k must be 2); labels are then
+    0/1 ("hard") or probabilities ("soft").
+    """
+    if single_output:
+        raw = rng.normal(scale=scale, size=n)
+        y = rng.integers(0, 2, n).astype(float) if labels == "hard" else rng.uniform(0, 1, n)
+    else:
+        raw = rng.normal(scale=scale, size=(n, k))
+        if labels == "hard":
+            y = rng.integers(0, k, n)
+            if rng.random() < 0.5:
+                y = y.astype(np.float64)
+        else:
+            y = rng.dirichlet(np.full(k, 0.5), n)
+    if weights == "none":
+        w = None
+    elif weights == "1d":
+        w = rng.uniform(0.1, 3.0, n)
+    else:
+        w = rng.uniform(0.1, 3.0, (n, k))
+    return Problem(y, raw.astype(dtype), w, k)
+
+
+def seed_for(*parts) -> int:
+    """A reproducible seed from test parameters (hash() is salted per process)."""
+    return zlib.crc32(repr(parts).encode())
