@@ -4,20 +4,85 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._blocks import Workspace
 
-def softmax_rows(raw: np.ndarray, out: np.ndarray, rowmax: np.ndarray, rowsum: np.ndarray) -> None:
-    """Write softmax(raw) row by row into ``out``.
+# Row sums of unshifted exponentials inside these bounds mean that no term
+# overflowed and that every probability above 2**-66 (float32) or 2**-522
+# (float64) was computed from a normal number, i.e. to full precision.
+_SAFE_TOTAL = {
+    np.dtype(np.float32): (2.0**-60, float(np.finfo(np.float32).max)),
+    np.dtype(np.float64): (2.0**-500, float(np.finfo(np.float64).max)),
+}
 
-    The row maximum is subtracted before exponentiating, so every exponent is
-    <= 0: nothing overflows and at least one term per row equals 1. On return
-    ``rowmax`` holds the row maxima and ``rowsum`` the sums of the shifted
-    exponentials, so ``log(rowsum) + rowmax`` is the log-sum-exp.
+
+def check_block_finite(z: np.ndarray, first_row: int) -> None:
+    """Raise ``ValueError`` if this block of margins holds NaN or infinity."""
+    bad = ~np.isfinite(z)
+    if bad.any():
+        i = int(np.nonzero(bad.any(axis=1))[0][0])
+        raise ValueError(f"raw must be finite, got {z[i]!r} in row {first_row + i}")
+
+
+def check_finite_fast(z: np.ndarray, ws: Workspace, first_row: int) -> None:
+    """Raise ``ValueError`` for NaN or infinite margins.
+
+    The sum of the block finds them in one fast pass (a sum of finite
+    margins can overflow only beyond ~1e300; the exact check then decides).
     """
-    np.max(raw, axis=1, out=rowmax)
-    np.subtract(raw, rowmax[:, None], out=out)
-    np.exp(out, out=out)
-    np.sum(out, axis=1, out=rowsum)
-    out /= rowsum[:, None]
+    if not np.isfinite(np.sum(z)):
+        check_block_finite(z, first_row)
+
+
+def exp_rows(
+    z: np.ndarray,
+    out: np.ndarray,
+    ws: Workspace,
+    first_row: int,
+    flat: np.ndarray | None = None,
+    label: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Exponentials of the margins, scaled so that each row sums safely.
+
+    ``out`` receives ``exp(z - c)`` with ``c = 0`` when that neither
+    overflows nor underflows (most blocks: one pass and no row maximum,
+    which is slow to compute for short rows), else ``c`` = the row maximum.
+    When ``label`` (flat positions in ``flat``, a flat view of ``out``) is
+    given, those entries are returned and then zeroed in ``out``, so that
+    the returned row sum excludes them: ``1 - p_label = other / total``
+    without cancellation.
+
+    Returns
+    -------
+    other : (b,) row sums of ``out`` (without the label entries)
+    total : (b,) full row sums
+    at_label : (b,) label entries, or None
+
+    Raises ``ValueError`` for NaN or infinite margins.
+    """
+    check_finite_fast(z, ws, first_row)
+    lo, hi = _SAFE_TOTAL[out.dtype]
+    for shifted in (False, True):
+        if shifted:
+            rowmax = np.max(z, axis=1)
+            np.subtract(z, rowmax[:, None], out=out)
+            np.exp(out, out=out)
+        else:
+            np.exp(z, out=out)
+        at_label = None
+        if label is not None:
+            at_label = flat[label]
+            flat[label] = 0.0
+        other = ws.row_sums(out, "other")
+        total = other if at_label is None else other + at_label
+        if shifted or np.all((total >= lo) & (total <= hi)):
+            return other, total, at_label
+    raise AssertionError("unreachable")
+
+
+def softmax_rows(z: np.ndarray, out: np.ndarray, ws: Workspace, first_row: int) -> None:
+    """Write softmax(z) row by row into ``out``."""
+    _, total, _ = exp_rows(z, out, ws, first_row)
+    out *= (1.0 / total)[:, None]
 
 
 def log_sum_exp_rows(

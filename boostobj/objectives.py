@@ -27,99 +27,34 @@ from typing import Any
 
 import numpy as np
 
-from ._softmax import log_sum_exp_rows, softmax_rows
+from ._blocks import (
+    Block,
+    Workspace,
+    flat_view,
+    label_index,
+    make_block,
+    row_blocks,
+    run_blocks,
+    strided_ok,
+)
+from ._softmax import check_finite_fast, exp_rows, log_sum_exp_rows, softmax_rows
 from ._validation import (
     Targets,
     _describe,
     as_targets,
     check_class_weight,
     check_raw,
-    row_blocks,
 )
 
 __all__ = ["BaseObjective", "SoftmaxCrossEntropy", "WeightedBrier"]
 
 
-class _Block:
-    """One row block of margins, labels and weights, as two-column data for
-    single-output binary models.
-
-    Attributes
-    ----------
-    rows : slice
-    z : ndarray (b, K)
-        Margins.
-    codes : ndarray (b,) of intp, or None
-        Class ids (hard multiclass labels).
-    probs : ndarray (b, K) or None
-        Soft labels (including the two-column form of binary labels).
-    class_w : ndarray broadcastable to (b, K), or None
-        Per-class weights: ``class_weight`` times a 2-D ``sample_weight``.
-    row_w : ndarray (b,) or None
-        1-D ``sample_weight``.
-    """
-
-    __slots__ = ("class_w", "codes", "probs", "row_w", "rows", "z")
-
-    def label_weight(self) -> np.ndarray:
-        """``w[i, y_i]`` for hard labels, including the row weight."""
-        b = self.z.shape[0]
-        if self.class_w is None:
-            a = np.ones(b) if self.row_w is None else np.array(self.row_w, dtype=np.float64)
-        else:
-            cw = np.broadcast_to(self.class_w, self.z.shape)
-            a = cw[np.arange(b), self.codes].astype(np.float64)
-            if self.row_w is not None:
-                a *= self.row_w
-        return a
-
-
-def _iter_blocks(targets: Targets, raw: np.ndarray, class_weight: np.ndarray | None):
-    """Yield a :class:`_Block` per row block of ``raw``."""
-    n = raw.shape[0]
-    single = raw.ndim == 1
-    k = 2 if single else raw.shape[1]
-    sw = targets.sample_weight
-    sw2d = sw if sw is not None and sw.ndim == 2 else None
-    sw1d = sw if sw is not None and sw.ndim == 1 else None
-    class_w_const = None if class_weight is None else class_weight[None, :]
-    blk = _Block()
-    for rows in row_blocks(n, k):
-        blk.rows = rows
-        if single:
-            z = np.zeros((rows.stop - rows.start, 2), dtype=raw.dtype)
-            z[:, 1] = raw[rows]
-            blk.z = z
-            if targets.whole:
-                # 0/1 labels take the class-id path, which is more precise.
-                blk.codes, blk.probs = targets.codes[rows].astype(np.intp), None
-            else:
-                y = np.empty((z.shape[0], 2), dtype=np.float64)
-                y[:, 1] = targets.codes[rows]
-                np.subtract(1.0, y[:, 1], out=y[:, 0])
-                blk.codes, blk.probs = None, y
-        else:
-            blk.z = raw[rows]
-            if targets.soft:
-                blk.codes, blk.probs = None, targets.probs[rows]
-            else:
-                blk.codes, blk.probs = targets.codes[rows].astype(np.intp, copy=False), None
-        if sw2d is not None:
-            blk.class_w = sw2d[rows] if class_w_const is None else sw2d[rows] * class_w_const
-        else:
-            blk.class_w = class_w_const
-        blk.row_w = None if sw1d is None else sw1d[rows]
-        yield blk
-
-
-def _check_block_finite(z: np.ndarray, rows: slice) -> None:
-    """Raise ``ValueError`` if this block of margins holds NaN or infinity."""
-    if np.isfinite(np.sum(z, dtype=np.float64)):
-        return
-    bad = ~np.isfinite(z)
-    if bad.any():
-        i = int(np.nonzero(bad.any(axis=1))[0][0])
-        raise ValueError(f"raw must be finite, got {z[i]!r} in row {rows.start + i}")
+def _check_n_threads(n_threads: int) -> int:
+    if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)):
+        raise TypeError(f"n_threads must be a positive int, got {n_threads!r}")
+    if n_threads < 1:
+        raise ValueError(f"n_threads must be >= 1, got {n_threads}")
+    return int(n_threads)
 
 
 def _check_out(out: np.ndarray | None, name: str, raw: np.ndarray) -> np.ndarray:
@@ -218,7 +153,9 @@ class BaseObjective:
         return targets, raw
 
     # ------------------------------------------------------------- public API
-    def loss(self, labels: Any, raw: Any, sample_weight: Any = None) -> np.ndarray:
+    def loss(
+        self, labels: Any, raw: Any, sample_weight: Any = None, *, n_threads: int = 1
+    ) -> np.ndarray:
         """Per-sample loss, weights included.
 
         Parameters
@@ -226,16 +163,26 @@ class BaseObjective:
         labels : array-like of shape (n,) or (n, K), or Targets
         raw : array-like of shape (n, K) or (n,)
         sample_weight : array-like of shape (n,) or (n, K), default=None
+        n_threads : int, default=1
+            Threads over row blocks.
 
         Returns
         -------
         loss : ndarray of shape (n,), dtype of ``raw``
         """
         targets, raw = self._prepare(labels, raw, sample_weight)
+        n_threads = _check_n_threads(n_threads)
         out = np.empty(raw.shape[0], dtype=raw.dtype)
-        for blk in _iter_blocks(targets, raw, self._class_weight):
-            _check_block_finite(blk.z, blk.rows)
-            out[blk.rows] = self._loss_block(blk)
+        k = 2 if raw.ndim == 1 else raw.shape[1]
+
+        def work(blocks):
+            ws = Workspace(k, raw.dtype)
+            with np.errstate(over="ignore", under="ignore"):
+                for rows in blocks:
+                    blk = make_block(targets, raw, self._class_weight, rows)
+                    out[rows] = self._loss_block(blk, ws)
+
+        run_blocks(raw.shape[0], k, n_threads, work)
         return out
 
     def grad_hess(
@@ -246,6 +193,7 @@ class BaseObjective:
         *,
         grad_out: np.ndarray | None = None,
         hess_out: np.ndarray | None = None,
+        n_threads: int = 1,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Gradient and diagonal Hessian of the per-sample loss.
 
@@ -255,7 +203,12 @@ class BaseObjective:
         raw : array-like of shape (n, K) or (n,)
         sample_weight : array-like of shape (n,) or (n, K), default=None
         grad_out, hess_out : ndarray with the shape and dtype of ``raw``, optional
-            Buffers to write the results into (any memory order).
+            Buffers to write the results into. C- or Fortran-ordered buffers
+            are written in place (Fortran order is what LightGBM reads);
+            other layouts go through scratch memory.
+        n_threads : int, default=1
+            Threads over row blocks. Each thread processes whole blocks, so
+            the result does not depend on the number of threads.
 
         Returns
         -------
@@ -264,56 +217,67 @@ class BaseObjective:
             at ``min_hessian`` when that is set.
         """
         targets, raw = self._prepare(labels, raw, sample_weight)
+        n_threads = _check_n_threads(n_threads)
         grad = _check_out(grad_out, "grad_out", raw)
         hess = _check_out(hess_out, "hess_out", raw)
         single = raw.ndim == 1
-        # Blocks are computed in C-contiguous memory: in place when the outputs
-        # are C-contiguous, else in scratch copied out afterwards, so that the
-        # results do not depend on memory order, not even in the last bit.
-        direct = not single and grad.flags.c_contiguous and hess.flags.c_contiguous
-        scratch_g = scratch_h = None
+        k = 2 if single else raw.shape[1]
+        # Blocks are computed in place in the outputs when both have the same
+        # simple layout, else in scratch and copied out.
+        direct = (
+            not single and strided_ok(grad) and strided_ok(hess) and grad.strides == hess.strides
+        )
         scale = float(self.hessian_scale)
-        for blk in _iter_blocks(targets, raw, self._class_weight):
-            _check_block_finite(blk.z, blk.rows)
-            if direct:
-                g, h = grad[blk.rows], hess[blk.rows]
-            else:
-                if scratch_g is None:
-                    scratch_g = np.empty(blk.z.shape, dtype=raw.dtype)
-                    scratch_h = np.empty(blk.z.shape, dtype=raw.dtype)
-                g, h = scratch_g[: blk.z.shape[0]], scratch_h[: blk.z.shape[0]]
-            self._grad_hess_block(blk, g, h)
-            if scale != 1.0:
-                h *= scale
-            if self.min_hessian is not None:
-                np.maximum(h, self.min_hessian, out=h)
-            if not direct:
-                grad[blk.rows] = g[:, 1] if single else g
-                hess[blk.rows] = h[:, 1] if single else h
+
+        def work(blocks):
+            ws = Workspace(k, raw.dtype)
+            with np.errstate(over="ignore", under="ignore"):
+                for rows in blocks:
+                    blk = make_block(targets, raw, self._class_weight, rows)
+                    b = rows.stop - rows.start
+                    if direct:
+                        g, h = grad[rows], hess[rows]
+                    else:
+                        g, h = ws.matrix("grad", b), ws.matrix("hess", b)
+                    self._grad_hess_block(blk, g, h, ws)
+                    if scale != 1.0:
+                        h *= scale
+                    if self.min_hessian is not None:
+                        np.maximum(h, self.min_hessian, out=h)
+                    if not direct:
+                        grad[rows] = g[:, 1] if single else g
+                        hess[rows] = h[:, 1] if single else h
+
+        run_blocks(raw.shape[0], k, n_threads, work)
         return grad, hess
 
-    def predict_proba(self, raw: Any) -> np.ndarray:
+    def predict_proba(self, raw: Any, *, n_threads: int = 1) -> np.ndarray:
         """Class probabilities ``softmax(raw)``.
 
         Parameters
         ----------
         raw : array-like of shape (n, K) or (n,)
+        n_threads : int, default=1
 
         Returns
         -------
         proba : ndarray of shape (n, K), or (n, 2) for 1-D ``raw``
         """
         raw = check_raw(raw)
+        n_threads = _check_n_threads(n_threads)
         if raw.ndim == 1:
             z = np.zeros((raw.shape[0], 2), dtype=raw.dtype)
             z[:, 1] = raw
             raw = z
         proba = np.empty(raw.shape, dtype=raw.dtype)
-        rowmax = np.empty(raw.shape[0], dtype=raw.dtype)
-        rowsum = np.empty(raw.shape[0], dtype=raw.dtype)
-        for rows in row_blocks(raw.shape[0], raw.shape[1]):
-            _check_block_finite(raw[rows], rows)
-            softmax_rows(raw[rows], proba[rows], rowmax[rows], rowsum[rows])
+
+        def work(blocks):
+            ws = Workspace(raw.shape[1], raw.dtype)
+            with np.errstate(over="ignore", under="ignore"):
+                for rows in blocks:
+                    softmax_rows(raw[rows], proba[rows], ws, rows.start)
+
+        run_blocks(raw.shape[0], raw.shape[1], n_threads, work)
         return proba
 
     def init_raw(
@@ -363,7 +327,8 @@ class BaseObjective:
             raise ValueError(f"class_weight has {cw.shape[0]} entries but there are K={k} classes")
         label_mass = np.zeros(k)
         weight_mass = np.zeros(k)
-        for blk in _iter_blocks(targets, no_raw, cw):
+        for rows in row_blocks(targets.n_samples, k):
+            blk = make_block(targets, no_raw, cw, rows)
             w = (
                 np.ones(blk.z.shape)
                 if blk.class_w is None
@@ -388,10 +353,12 @@ class BaseObjective:
         return logp - logp.mean()
 
     # ------------------------------------------------------- subclass hooks
-    def _loss_block(self, blk: _Block) -> np.ndarray:
+    def _loss_block(self, blk: Block, ws: Workspace) -> np.ndarray:
         raise NotImplementedError
 
-    def _grad_hess_block(self, blk: _Block, grad: np.ndarray, hess: np.ndarray) -> None:
+    def _grad_hess_block(
+        self, blk: Block, grad: np.ndarray, hess: np.ndarray, ws: Workspace
+    ) -> None:
         raise NotImplementedError
 
     def _optimal_constant_proba(
@@ -425,17 +392,17 @@ class SoftmaxCrossEntropy(BaseObjective):
 
     name = "softmax_xent"
 
-    def _loss_block(self, blk: _Block) -> np.ndarray:
+    def _loss_block(self, blk: Block, ws: Workspace) -> np.ndarray:
         z = blk.z
         b = z.shape[0]
-        rowmax = np.empty(b, dtype=z.dtype)
-        lse = np.empty(b, dtype=z.dtype)
-        scratch = np.empty(z.shape, dtype=z.dtype)
+        check_finite_fast(z, ws, blk.rows.start)
+        rowmax, lse = ws.vector("rowmax", b), ws.vector("lse", b)
+        scratch = ws.matrix("scratch", b)
         log_sum_exp_rows(z, scratch, rowmax, lse)
         if blk.codes is not None:
             a = blk.label_weight()
-            gap = rowmax - z[np.arange(b), blk.codes]
-            return (a * (lse + gap)).astype(z.dtype, copy=False)
+            loss = lse + (rowmax - z[np.arange(b), blk.codes])
+            return loss if a is None else (a * loss).astype(z.dtype, copy=False)
         # scratch <- max(z) - z >= 0
         np.subtract(rowmax[:, None], z, out=scratch)
         a = blk.probs if blk.class_w is None else blk.probs * blk.class_w
@@ -444,38 +411,46 @@ class SoftmaxCrossEntropy(BaseObjective):
             loss *= blk.row_w
         return loss.astype(z.dtype, copy=False)
 
-    def _grad_hess_block(self, blk: _Block, grad: np.ndarray, hess: np.ndarray) -> None:
-        z = blk.z
-        b = z.shape[0]
-        rowmax = np.empty(b, dtype=z.dtype)
-        rowsum = np.empty(b, dtype=z.dtype)
-        p = grad
-        softmax_rows(z, p, rowmax, rowsum)
-        if blk.codes is not None:
-            label = (np.arange(b), blk.codes)
-            p_label = p[label]
-            a_total = blk.label_weight().astype(z.dtype)[:, None]
-        else:
+    def _grad_hess_block(
+        self, blk: Block, grad: np.ndarray, hess: np.ndarray, ws: Workspace
+    ) -> None:
+        z, dtype, first = blk.z, grad.dtype, blk.rows.start
+        if blk.codes is None:
+            _, total, _ = exp_rows(z, grad, ws, first)
+            grad *= (1.0 / total)[:, None]  # p
             a = blk.probs if blk.class_w is None else blk.probs * blk.class_w
             if blk.row_w is not None:
                 a = a * blk.row_w[:, None]
-            a_total = a.sum(axis=1, dtype=np.float64).astype(z.dtype)[:, None]
-        # hess = A p (1 - p), computed as A (p - p^2) to reuse buffers
-        np.multiply(p, p, out=hess)
-        np.subtract(p, hess, out=hess)
-        hess *= a_total
-        # grad = A p - a
-        p *= a_total
-        if blk.codes is None:
+            a_total = (a @ np.ones(a.shape[1], dtype=a.dtype)).astype(dtype)[:, None]
+            # hess = A p (1 - p); grad = A p - a
+            np.subtract(1.0, grad, out=hess)
+            hess *= grad
+            hess *= a_total
+            grad *= a_total
             grad -= a
             return
-        # At the labelled class A (p_c - 1) cancels when p_c is near 1; the sum
-        # of A p_j over the other classes is the same value without cancelling,
-        # for the gradient -A (1 - p_c) and the Hessian A p_c (1 - p_c).
-        grad[label] = 0.0
-        rest = grad.sum(axis=1)
-        grad[label] = -rest
-        hess[label] = p_label * rest
+        flat, idx = label_index(grad, blk.codes)
+        # The label entries are set aside and zeroed, so `other` = sum of the
+        # other exponentials and 1 - p_label = other / total without cancelling.
+        other, total, at_label = exp_rows(z, grad, ws, first, flat, idx)
+        inv = 1.0 / total
+        a = blk.label_weight()
+        if a is None:  # three passes: p, p^2, p - p^2
+            grad *= inv[:, None]
+            np.multiply(grad, grad, out=hess)
+            np.subtract(grad, hess, out=hess)
+        else:  # four: p, 1 - p, A p, A p (1 - p)
+            np.multiply(grad, inv[:, None], out=hess)
+            np.subtract(1.0, hess, out=hess)
+            grad *= (inv * a).astype(dtype)[:, None]
+            hess *= grad
+        # (the label entries are 0 so far)
+        not_label = other * inv  # 1 - p_label
+        if a is not None:
+            not_label *= a.astype(dtype)
+        hflat, _ = flat_view(hess)  # same strides as grad, so the same positions
+        flat[idx] = -not_label  # A (p_label - 1)
+        hflat[idx] = at_label * inv * not_label  # A p_label (1 - p_label)
 
     def _optimal_constant_proba(
         self, label_mass: np.ndarray, weight_mass: np.ndarray
@@ -551,68 +526,71 @@ class WeightedBrier(BaseObjective):
         params["hessian"] = self.hessian
         return params
 
-    def _residual(self, blk: _Block, p: np.ndarray, wp: np.ndarray, out: np.ndarray) -> None:
-        """out <- w (p - y), given wp = w p."""
-        np.copyto(out, wp)
-        if blk.codes is not None:
-            idx = (np.arange(p.shape[0]), blk.codes)
-            out[idx] -= 1.0 if blk.class_w is None else np.broadcast_to(blk.class_w, p.shape)[idx]
-        elif blk.class_w is None:
-            out -= blk.probs
-        else:
-            out -= blk.probs * blk.class_w
-
-    def _loss_block(self, blk: _Block) -> np.ndarray:
+    def _loss_block(self, blk: Block, ws: Workspace) -> np.ndarray:
         z = blk.z
         b = z.shape[0]
-        p = np.empty(z.shape, dtype=z.dtype)
-        softmax_rows(z, p, np.empty(b, dtype=z.dtype), np.empty(b, dtype=z.dtype))
-        d = np.empty_like(p)
+        d = ws.matrix("d", b)
+        softmax_rows(z, d, ws, blk.rows.start)
         if blk.codes is not None:
-            np.copyto(d, p)
-            d[np.arange(b), blk.codes] -= 1.0
+            flat, idx = label_index(d, blk.codes)
+            flat[idx] -= 1.0
         else:
-            np.subtract(p, blk.probs, out=d)
+            d -= blk.probs
         wd = d if blk.class_w is None else d * blk.class_w
         loss = np.einsum("ij,ij->i", wd, d)
         if blk.row_w is not None:
             loss *= blk.row_w
         return loss.astype(z.dtype, copy=False)
 
-    def _grad_hess_block(self, blk: _Block, grad: np.ndarray, hess: np.ndarray) -> None:
-        z = blk.z
-        b = z.shape[0]
+    def _grad_hess_block(
+        self, blk: Block, grad: np.ndarray, hess: np.ndarray, ws: Workspace
+    ) -> None:
+        z, dtype, b = blk.z, grad.dtype, blk.z.shape[0]
+        _, total, _ = exp_rows(z, grad, ws, blk.rows.start)
         p = grad
-        softmax_rows(z, p, np.empty(b, dtype=z.dtype), np.empty(b, dtype=z.dtype))
-        wp = p.copy() if blk.class_w is None else np.multiply(p, blk.class_w, dtype=z.dtype)
-        resid = np.empty_like(p)
-        self._residual(blk, p, wp, resid)
-        s = np.einsum("ij,ij->i", p, resid)[:, None]
-        q = np.einsum("ij,ij->i", wp, p)[:, None]
-        resid -= s  # resid <- r - S
+        p *= (1.0 / total)[:, None]
+        c = blk.class_w
+        if c is None:
+            wp = p
+        else:
+            wp = ws.matrix("wp", b)
+            np.multiply(p, c, out=wp)
+        t = ws.matrix("t", b)
+        np.multiply(wp, p, out=t)
+        q = ws.row_sums(t, "q").copy()  # Q = sum_j w_j p_j^2
+        # S = sum_j p_j r_j = Q - sum_j w_j p_j y_j; then t <- r - S = w p - w y - S
+        if blk.codes is not None:
+            pflat, idx = label_index(p, blk.codes)
+            c_label = 1.0 if c is None else blk.class_w_at_labels()
+            s = q - c_label * pflat[idx]
+            np.subtract(wp, s[:, None], out=t)
+            tflat, tidx = label_index(t, blk.codes)
+            tflat[tidx] -= c_label
+        else:
+            wy = blk.probs if c is None else blk.probs * c
+            np.multiply(p, wy, out=t)
+            s = q - (t @ np.ones(t.shape[1], dtype=t.dtype))
+            np.subtract(wp, wy, out=t)
+            t -= s[:, None]
+        factor = 2.0 if blk.row_w is None else (2.0 * blk.row_w).astype(dtype)[:, None]
+        pf = ws.matrix("pf", b)
         if self.hessian == "exact":
             # hess = 2 p [(1 - 2p)(r - S + w p) + p Q]
-            np.add(resid, wp, out=hess)
-            np.multiply(p, -2.0, out=wp)
-            wp += 1.0
-            hess *= wp
-            np.multiply(p, q, out=wp)
-            hess += wp
+            np.add(t, wp, out=hess)
+            np.multiply(p, -2.0, out=pf)
+            pf += 1.0
+            hess *= pf
+            np.multiply(p, q[:, None], out=pf)
+            hess += pf
         else:
             # hess = 2 p^2 [w - 2 w p + Q]
             np.multiply(wp, -2.0, out=hess)
-            if blk.class_w is None:
-                hess += 1.0
-            else:
-                hess += blk.class_w
-            hess += q
+            hess += 1.0 if c is None else c
+            hess += q[:, None]
             hess *= p
-        hess *= p
-        # grad = 2 p (r - S)
-        p *= resid
-        factor = 2.0 if blk.row_w is None else 2.0 * blk.row_w[:, None]
-        grad *= factor
-        hess *= factor
+        np.multiply(p, factor, out=pf)  # 2 p (times the row weight)
+        hess *= pf
+        np.multiply(pf, t, out=grad)  # grad = 2 p (r - S), overwriting p
 
     def _optimal_constant_proba(
         self, label_mass: np.ndarray, weight_mass: np.ndarray

@@ -182,9 +182,10 @@ def test_targets_with_extra_weights_are_refused():
 def test_lists_and_pandas_are_accepted():
     pd = pytest.importorskip("pandas")
     obj = SoftmaxCrossEntropy()
-    expected = obj.grad_hess(LABELS, RAW)
-    got = obj.grad_hess(pd.Series(LABELS), pd.DataFrame(RAW), pd.Series(np.ones(4)))
-    got_list = obj.grad_hess(LABELS.tolist(), RAW.tolist())
+    weights = np.array([1.0, 2.0, 0.5, 1.0])
+    expected = obj.grad_hess(LABELS, RAW, weights)
+    got = obj.grad_hess(pd.Series(LABELS), pd.DataFrame(RAW), pd.Series(weights))
+    got_list = obj.grad_hess(LABELS.tolist(), RAW.tolist(), weights.tolist())
     for a, b, c in zip(expected, got, got_list, strict=True):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(a, c)
@@ -204,3 +205,9 @@ def test_init_raw_refuses_empty_and_massless_data():
         SoftmaxCrossEntropy().init_raw(np.empty(0))
     with pytest.raises(ValueError, match="no mass"):
         SoftmaxCrossEntropy(class_weight=[0.0, 0.0, 1.0]).init_raw(np.array([0, 1, 0]), n_classes=3)
+
+
+@pytest.mark.parametrize("n_threads, exc", [(0, ValueError), (-2, ValueError), (1.5, TypeError)])
+def test_bad_thread_counts_are_refused(n_threads, exc):
+    with pytest.raises(exc, match="n_threads"):
+        SoftmaxCrossEntropy().grad_hess(LABELS, RAW, n_threads=n_threads)

@@ -337,14 +337,28 @@ def test_inputs_are_never_modified_and_any_order_works(objective_name):
         np.testing.assert_array_equal(g_f, g_c)
         np.testing.assert_array_equal(h_f, h_c)
         np.testing.assert_array_equal(loss_f, obj.loss(p.labels, p.raw, p.sample_weight))
-        # Strided views and explicit Fortran-ordered output buffers.
+        # Strided views and explicit Fortran-ordered output buffers (computed in
+        # place in that layout, so row sums round differently: equal to a few
+        # ulps of the row's weight, which bounds every derivative).
         wide = np.repeat(p.raw, 2, axis=1)[:, ::2]
         grad_out = np.empty(p.raw.shape, order="F")
         hess_out = np.empty(p.raw.shape, order="F")
         g, h = obj.grad_hess(p.labels, wide, p.sample_weight, grad_out=grad_out, hess_out=hess_out)
         assert g is grad_out and h is hess_out
-        np.testing.assert_array_equal(g, g_c)
-        np.testing.assert_array_equal(h, h_c)
+        w = p.sample_weight if p.sample_weight.ndim == 2 else p.sample_weight[:, None]
+        bound = 8 * np.finfo(np.float64).eps * 4.0 * w.max(axis=1, keepdims=True)
+        assert np.all(np.abs(g - g_c) <= bound)
+        assert np.all(np.abs(h - h_c) <= bound)
+        # Strided output views are written in place too.
+        g_odd = np.empty((p.raw.shape[0], 2 * p.raw.shape[1]))[:, ::2]
+        obj.grad_hess(p.labels, p.raw, p.sample_weight, grad_out=g_odd, hess_out=h_f.copy())
+        assert np.all(np.abs(g_odd - g_c) <= bound)
+        # Outputs of different layouts go through C-ordered scratch: bitwise the C result.
+        g_mixed, h_mixed = obj.grad_hess(
+            p.labels, p.raw, p.sample_weight, hess_out=np.empty(p.raw.shape, order="F")
+        )
+        np.testing.assert_array_equal(g_mixed, g_c)
+        np.testing.assert_array_equal(h_mixed, h_c)
 
 
 def test_many_blocks_give_the_same_result_as_one():
@@ -412,3 +426,38 @@ def test_single_output_init_raw_matches_two_columns(objective_name):
     single = obj.init_raw(y, w, single_output=True)
     two = obj.init_raw(np.column_stack([1 - y, y]), w)
     assert single == pytest.approx(two[1] - two[0], rel=1e-9)
+
+
+# ------------------------------------------------------------------- threads
+def test_thread_count_does_not_change_results(objective_name):
+    rng = np.random.default_rng(59)
+    p = make_problem(rng, 120_000, 4, labels="hard", weights="1d")  # several blocks
+    obj = _objective(objective_name, 4)
+    g1, h1 = obj.grad_hess(p.labels, p.raw, p.sample_weight)
+    loss1 = obj.loss(p.labels, p.raw, p.sample_weight)
+    for n_threads in (2, 3):
+        g, h = obj.grad_hess(p.labels, p.raw, p.sample_weight, n_threads=n_threads)
+        np.testing.assert_array_equal(g, g1)
+        np.testing.assert_array_equal(h, h1)
+        np.testing.assert_array_equal(
+            obj.loss(p.labels, p.raw, p.sample_weight, n_threads=2), loss1
+        )
+        np.testing.assert_array_equal(
+            obj.predict_proba(p.raw, n_threads=2), obj.predict_proba(p.raw)
+        )
+
+
+def test_one_instance_shared_by_threads_gives_serial_results(objective_name):
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(61)
+    problems = [make_problem(rng, 40_000, 5, labels="soft", weights="2d") for _ in range(6)]
+    obj = _objective(objective_name, 5)
+    serial = [obj.grad_hess(p.labels, p.raw, p.sample_weight) for p in problems]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        parallel = list(
+            pool.map(lambda p: obj.grad_hess(p.labels, p.raw, p.sample_weight), problems)
+        )
+    for (g, h), (g2, h2) in zip(serial, parallel, strict=True):
+        np.testing.assert_array_equal(g, g2)
+        np.testing.assert_array_equal(h, h2)

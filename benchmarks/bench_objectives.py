@@ -1,0 +1,114 @@
+"""Speed of grad_hess against scikit-learn's compiled loss and the memory floor.
+
+Run: python benchmarks/bench_objectives.py [--n 1000000] [--k 10] [--repeats 7]
+
+Every contender runs once per repeat, interleaved, and the table reports
+medians and ratios to scikit-learn's ``HalfMultinomialLoss.gradient_hessian``
+(Cython, same number of threads). The machines are shared: read the ratios,
+not the absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+
+import boostobj
+from boostobj import SoftmaxCrossEntropy, WeightedBrier
+
+
+def naive_softmax_xent(labels, raw):
+    """The textbook numpy implementation, as users write it by hand."""
+    e = np.exp(raw - raw.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    onehot = np.eye(raw.shape[1])[labels]
+    return p - onehot, p * (1.0 - p)
+
+
+def memory_floor(raw, grad, hess, rows=8192):
+    """Read raw once and write two outputs, blockwise so the second write reads from cache."""
+    for start in range(0, raw.shape[0], rows):
+        block = slice(start, start + rows)
+        np.copyto(grad[block], raw[block])
+        np.copyto(hess[block], grad[block])
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    args = parser.parse_args(argv)
+
+    from sklearn._loss.loss import HalfMultinomialLoss
+
+    rng = np.random.default_rng(0)
+    dtype = np.dtype(args.dtype)
+    raw = rng.normal(scale=2.0, size=(args.n, args.k)).astype(dtype)
+    labels = rng.integers(0, args.k, args.n)
+    labels_f = labels.astype(dtype)
+    grad = np.empty_like(raw)
+    hess = np.empty_like(raw)
+    xent, brier = SoftmaxCrossEntropy(), WeightedBrier()
+    targets = boostobj.Targets(labels)
+    sk = HalfMultinomialLoss(n_classes=args.k)
+
+    contenders = {
+        "scikit-learn HalfMultinomialLoss (Cython)": lambda: sk.gradient_hessian(
+            labels_f, raw, gradient_out=grad, hessian_out=hess, n_threads=args.threads
+        ),
+        "memory floor (read raw, write 2)": lambda: memory_floor(raw, grad, hess),
+        "SoftmaxCrossEntropy.grad_hess": lambda: xent.grad_hess(
+            targets, raw, grad_out=grad, hess_out=hess, n_threads=args.threads
+        ),
+        "WeightedBrier.grad_hess (gauss-newton)": lambda: brier.grad_hess(
+            targets, raw, grad_out=grad, hess_out=hess, n_threads=args.threads
+        ),
+        "naive numpy softmax cross-entropy": lambda: naive_softmax_xent(labels, raw),
+    }
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for fn in contenders.values():  # warm up
+        fn()
+    for _ in range(args.repeats):
+        for name, fn in contenders.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    base = medians["scikit-learn HalfMultinomialLoss (Cython)"]
+    floor = medians["memory floor (read raw, write 2)"]
+    print(
+        f"n={args.n} K={args.k} dtype={args.dtype} threads={args.threads} "
+        f"repeats={args.repeats} (medians of interleaved runs)"
+    )
+    print(
+        f"numpy {np.__version__}, boostobj {boostobj.__version__}, CPU {cpu_name()}, "
+        f"{os.cpu_count()} logical cores"
+    )
+    print(f"{'contender':45s} {'median ms':>10s} {'vs sklearn':>11s} {'vs floor':>9s}")
+    for name, m in medians.items():
+        print(f"{name:45s} {1e3 * m:10.1f} {m / base:10.2f}x {m / floor:8.2f}x")
+    return {"medians": medians}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""Row blocks, per-thread workspaces and the thread pool that runs them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from ._validation import Targets, row_blocks
+
+
+class Block:
+    """One row block of margins, labels and weights.
+
+    Single-output binary margins are given as the two columns ``[0, raw]``.
+
+    Attributes
+    ----------
+    rows : slice
+    z : ndarray (b, K)
+        Margins (a view of ``raw`` where possible).
+    codes : ndarray (b,) of intp, or None
+        Class ids (hard labels).
+    probs : ndarray (b, K) or None
+        Soft labels (including the two-column form of binary probabilities).
+    class_w : ndarray broadcastable to (b, K), or None
+        Per-class weights: ``class_weight`` times a 2-D ``sample_weight``.
+    row_w : ndarray (b,) or None
+        1-D ``sample_weight``.
+    """
+
+    __slots__ = ("class_w", "codes", "probs", "row_w", "rows", "z")
+
+    def class_w_at_labels(self) -> np.ndarray:
+        """``class_w[i, y_i]`` (class-id labels, ``class_w`` not None), float64."""
+        cw = self.class_w
+        rows = 0 if cw.shape[0] == 1 else np.arange(cw.shape[0])
+        return np.asarray(cw[rows, self.codes], dtype=np.float64)
+
+    def label_weight(self) -> np.ndarray | None:
+        """``w[i, y_i]`` for class-id labels, row weight included; None if all 1."""
+        if self.class_w is None:
+            return None if self.row_w is None else np.asarray(self.row_w, dtype=np.float64)
+        a = self.class_w_at_labels()
+        if self.row_w is not None:
+            a *= self.row_w
+        return a
+
+
+def make_block(
+    targets: Targets, raw: np.ndarray, class_weight: np.ndarray | None, rows: slice
+) -> Block:
+    """The :class:`Block` of ``rows``."""
+    blk = Block()
+    blk.rows = rows
+    sw = targets.sample_weight
+    if raw.ndim == 1:
+        z = np.zeros((rows.stop - rows.start, 2), dtype=raw.dtype)
+        z[:, 1] = raw[rows]
+        blk.z = z
+        if targets.whole:
+            # 0/1 labels take the class-id path, which is more precise.
+            blk.codes, blk.probs = targets.codes[rows].astype(np.intp), None
+        else:
+            y = np.empty((z.shape[0], 2), dtype=np.float64)
+            y[:, 1] = targets.codes[rows]
+            np.subtract(1.0, y[:, 1], out=y[:, 0])
+            blk.codes, blk.probs = None, y
+    else:
+        blk.z = raw[rows]
+        if targets.soft:
+            blk.codes, blk.probs = None, targets.probs[rows]
+        else:
+            blk.codes, blk.probs = targets.codes[rows].astype(np.intp, copy=False), None
+    class_w = None if class_weight is None else class_weight[None, :]
+    if sw is not None and sw.ndim == 2:
+        blk.class_w = sw[rows] if class_w is None else sw[rows] * class_w
+    else:
+        blk.class_w = class_w
+    blk.row_w = sw[rows] if sw is not None and sw.ndim == 1 else None
+    return blk
+
+
+class Workspace:
+    """Scratch memory of one thread: reused across the blocks it processes."""
+
+    def __init__(self, n_columns: int, dtype: np.dtype) -> None:
+        self.dtype = np.dtype(dtype)
+        self.ones = np.ones(n_columns, dtype=self.dtype)
+        self._buffers: dict[str, np.ndarray] = {}
+
+    def matrix(self, name: str, b: int) -> np.ndarray:
+        """A C-contiguous (b, K) scratch array, valid until the next request of ``name``."""
+        k = self.ones.shape[0]
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape[0] < b:
+            buf = self._buffers[name] = np.empty((b, k), dtype=self.dtype)
+        return buf[:b]
+
+    def vector(self, name: str, b: int) -> np.ndarray:
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape[0] < b:
+            buf = self._buffers[name] = np.empty(b, dtype=self.dtype)
+        return buf[:b]
+
+    def row_sums(self, a: np.ndarray, name: str) -> np.ndarray:
+        """``a.sum(axis=1)`` as a matrix-vector product: fast for short rows."""
+        out = self.vector(name, a.shape[0])
+        np.matmul(a, self.ones, out=out)
+        return out
+
+
+def flat_view(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A 1-D view spanning a 2-D array with positive strides, and its element strides.
+
+    With it, ``a[i, k]`` is ``flat[i * strides[0] + k * strides[1]]``: one
+    fancy index instead of two, which is several times faster.
+    """
+    item = a.itemsize
+    steps = np.array(a.strides) // item
+    span = int((np.array(a.shape) - 1) @ steps) + 1 if a.size else 0
+    flat = np.lib.stride_tricks.as_strided(a, shape=(span,), strides=(item,))
+    return flat, steps
+
+
+def label_index(a: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``flat_view(a)`` and the flat positions of ``a[i, codes[i]]``.
+
+    The positions also serve any array with the same strides as ``a``.
+    """
+    flat, steps = flat_view(a)
+    idx = codes * steps[1]
+    idx += np.arange(0, a.shape[0] * steps[0], steps[0], dtype=np.intp)
+    return flat, idx
+
+
+def strided_ok(a: np.ndarray) -> bool:
+    """True if ``a`` is 2-D with positive strides that are whole items."""
+    return a.ndim == 2 and all(s > 0 and s % a.itemsize == 0 for s in a.strides)
+
+
+def run_blocks(
+    n: int, n_columns: int, n_threads: int, work: Callable[[Iterable[slice]], None]
+) -> None:
+    """Call ``work`` on row blocks, split into ``n_threads`` contiguous groups.
+
+    numpy releases the GIL inside its loops, so the groups run in parallel.
+    Each group gets whole blocks, so results do not depend on ``n_threads``.
+    """
+    blocks = list(row_blocks(n, n_columns))
+    groups = max(1, min(int(n_threads), len(blocks)))
+    if groups == 1:
+        work(blocks)
+        return
+    bounds = np.linspace(0, len(blocks), groups + 1).astype(int)
+    with ThreadPoolExecutor(max_workers=groups) as pool:
+        futures = [pool.submit(work, blocks[bounds[i] : bounds[i + 1]]) for i in range(groups)]
+        for future in futures:
+            future.result()
