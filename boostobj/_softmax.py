@@ -40,7 +40,7 @@ def exp_rows(
     first_row: int,
     flat: np.ndarray | None = None,
     label: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Exponentials of the margins, scaled so that each row sums safely.
 
     ``out`` receives ``exp(z - c)`` with ``c = 0`` when that neither
@@ -56,11 +56,13 @@ def exp_rows(
     other : (b,) row sums of ``out`` (without the label entries)
     total : (b,) full row sums
     at_label : (b,) label entries, or None
+    shift : (b,) the row maxima subtracted, or None when nothing was
 
     Raises ``ValueError`` for NaN or infinite margins.
     """
     check_finite_fast(z, ws, first_row)
     lo, hi = _SAFE_TOTAL[out.dtype]
+    rowmax = None
     for shifted in (False, True):
         if shifted:
             rowmax = np.max(z, axis=1)
@@ -75,13 +77,13 @@ def exp_rows(
         other = ws.row_sums(out, "other")
         total = other if at_label is None else other + at_label
         if shifted or np.all((total >= lo) & (total <= hi)):
-            return other, total, at_label
+            return other, total, at_label, rowmax
     raise AssertionError("unreachable")
 
 
 def softmax_rows(z: np.ndarray, out: np.ndarray, ws: Workspace, first_row: int) -> None:
     """Write softmax(z) row by row into ``out``."""
-    _, total, _ = exp_rows(z, out, ws, first_row)
+    _, total, _, _ = exp_rows(z, out, ws, first_row)
     out *= (1.0 / total)[:, None]
 
 

@@ -395,14 +395,26 @@ class SoftmaxCrossEntropy(BaseObjective):
     def _loss_block(self, blk: Block, ws: Workspace) -> np.ndarray:
         z = blk.z
         b = z.shape[0]
+        scratch = ws.matrix("scratch", b)
+        if blk.codes is not None:
+            # -log p_c = log1p(other / e_c) with `other` the sum of the other
+            # exponentials: exact to rounding even when p_c is nearly 1.
+            flat, idx = label_index(scratch, blk.codes)
+            other, total, at_label, shift = exp_rows(z, scratch, ws, blk.rows.start, flat, idx)
+            tiny = np.finfo(z.dtype).tiny
+            with np.errstate(divide="ignore"):
+                loss = np.log1p(other / np.maximum(at_label, tiny))
+            # Where e_c underflowed the loss is large: log(total) + shift - z_c.
+            gone = at_label < tiny
+            if np.any(gone):
+                z_label = z[np.arange(b), blk.codes][gone]
+                offset = 0.0 if shift is None else shift[gone]
+                loss[gone] = np.log(total[gone]) + (offset - z_label)
+            a = blk.label_weight()
+            return loss if a is None else (a * loss).astype(z.dtype, copy=False)
         check_finite_fast(z, ws, blk.rows.start)
         rowmax, lse = ws.vector("rowmax", b), ws.vector("lse", b)
-        scratch = ws.matrix("scratch", b)
         log_sum_exp_rows(z, scratch, rowmax, lse)
-        if blk.codes is not None:
-            a = blk.label_weight()
-            loss = lse + (rowmax - z[np.arange(b), blk.codes])
-            return loss if a is None else (a * loss).astype(z.dtype, copy=False)
         # scratch <- max(z) - z >= 0
         np.subtract(rowmax[:, None], z, out=scratch)
         a = blk.probs if blk.class_w is None else blk.probs * blk.class_w
@@ -416,7 +428,7 @@ class SoftmaxCrossEntropy(BaseObjective):
     ) -> None:
         z, dtype, first = blk.z, grad.dtype, blk.rows.start
         if blk.codes is None:
-            _, total, _ = exp_rows(z, grad, ws, first)
+            _, total, _, _ = exp_rows(z, grad, ws, first)
             grad *= (1.0 / total)[:, None]  # p
             a = blk.probs if blk.class_w is None else blk.probs * blk.class_w
             if blk.row_w is not None:
@@ -432,7 +444,7 @@ class SoftmaxCrossEntropy(BaseObjective):
         flat, idx = label_index(grad, blk.codes)
         # The label entries are set aside and zeroed, so `other` = sum of the
         # other exponentials and 1 - p_label = other / total without cancelling.
-        other, total, at_label = exp_rows(z, grad, ws, first, flat, idx)
+        other, total, at_label, _ = exp_rows(z, grad, ws, first, flat, idx)
         inv = 1.0 / total
         a = blk.label_weight()
         if a is None:  # three passes: p, p^2, p - p^2
@@ -546,7 +558,7 @@ class WeightedBrier(BaseObjective):
         self, blk: Block, grad: np.ndarray, hess: np.ndarray, ws: Workspace
     ) -> None:
         z, dtype, b = blk.z, grad.dtype, blk.z.shape[0]
-        _, total, _ = exp_rows(z, grad, ws, blk.rows.start)
+        _, total, _, _ = exp_rows(z, grad, ws, blk.rows.start)
         p = grad
         p *= (1.0 / total)[:, None]
         c = blk.class_w
