@@ -107,6 +107,10 @@ def main(argv=None) -> dict:
     print(f"{'contender':45s} {'median ms':>10s} {'vs sklearn':>11s} {'vs floor':>9s}")
     for name, m in medians.items():
         print(f"{name:45s} {1e3 * m:10.1f} {m / base:10.2f}x {m / floor:8.2f}x")
+    ratio = (
+        medians["WeightedBrier.grad_hess (gauss-newton)"] / medians["SoftmaxCrossEntropy.grad_hess"]
+    )
+    print(f"WeightedBrier / SoftmaxCrossEntropy: {ratio:.2f}x")
     return {"medians": medians}
 
 

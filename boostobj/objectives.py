@@ -518,6 +518,11 @@ class WeightedBrier(BaseObjective):
 
     _HESSIANS = ("gauss-newton", "exact")
 
+    # _clamp_note: w (1 - 2p) + Q equals w (1 - p)^2 + sum_{j != k} w_j p_j^2 >= 0,
+    # but is computed as a difference that cancels where p is near 1 and can
+    # round below zero by about eps * w (float32, large weights). Clamping at 0
+    # removes only that rounding and keeps the Gauss-Newton diagonal >= 0.
+
     def __init__(
         self,
         class_weight: Any = None,
@@ -570,21 +575,36 @@ class WeightedBrier(BaseObjective):
         t = ws.matrix("t", b)
         np.multiply(wp, p, out=t)
         q = ws.row_sums(t, "q").copy()  # Q = sum_j w_j p_j^2
+        factor = 2.0 if blk.row_w is None else (2.0 * blk.row_w).astype(dtype)[:, None]
+        if c is None and self.hessian == "gauss-newton":
+            # The default, in the fewest passes: t holds p^2 here, so
+            # hess = 2 p^2 (1 + Q - 2 p) with the factor (2, times the row
+            # weight) folded into per-row constants.
+            np.multiply(p, -2.0 * factor, out=hess)
+            hess += (factor * (1.0 + q[:, None])).astype(dtype, copy=False)
+            np.maximum(hess, 0.0, out=hess)  # see _clamp_note
+            hess *= t
         # S = sum_j p_j r_j = Q - sum_j w_j p_j y_j; then t <- r - S = w p - w y - S
         if blk.codes is not None:
             pflat, idx = label_index(p, blk.codes)
             c_label = 1.0 if c is None else blk.class_w_at_labels()
             s = q - c_label * pflat[idx]
             np.subtract(wp, s[:, None], out=t)
-            tflat, tidx = label_index(t, blk.codes)
-            tflat[tidx] -= c_label
+            if t.strides == p.strides:
+                flat_view(t)[0][idx] -= c_label
+            else:
+                tflat, tidx = label_index(t, blk.codes)
+                tflat[tidx] -= c_label
         else:
             wy = blk.probs if c is None else blk.probs * c
             np.multiply(p, wy, out=t)
             s = q - (t @ np.ones(t.shape[1], dtype=t.dtype))
             np.subtract(wp, wy, out=t)
             t -= s[:, None]
-        factor = 2.0 if blk.row_w is None else (2.0 * blk.row_w).astype(dtype)[:, None]
+        if c is None and self.hessian == "gauss-newton":
+            p *= t  # grad = 2 p (r - S); p is no longer needed
+            p *= factor
+            return
         pf = ws.matrix("pf", b)
         if self.hessian == "exact":
             # hess = 2 p [(1 - 2p)(r - S + w p) + p Q]
@@ -599,6 +619,7 @@ class WeightedBrier(BaseObjective):
             np.multiply(wp, -2.0, out=hess)
             hess += 1.0 if c is None else c
             hess += q[:, None]
+            np.maximum(hess, 0.0, out=hess)  # see _clamp_note
             hess *= p
         np.multiply(p, factor, out=pf)  # 2 p (times the row weight)
         hess *= pf

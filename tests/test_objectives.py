@@ -461,3 +461,12 @@ def test_one_instance_shared_by_threads_gives_serial_results(objective_name):
     for (g, h), (g2, h2) in zip(serial, parallel, strict=True):
         np.testing.assert_array_equal(g, g2)
         np.testing.assert_array_equal(h, h2)
+
+
+@pytest.mark.parametrize("weights", ["1d", "2d"])
+def test_gauss_newton_stays_non_negative_where_p_is_nearly_one_in_float32(weights):
+    # Found by hypothesis: w (1 - 2p) + Q cancels to about -eps * w here.
+    raw = np.array([[9.0, 0.0], [0.0, 12.0], [3.0, -4.0]], dtype=np.float32)
+    w = np.full(3, 799074.78125) if weights == "1d" else np.full((3, 2), 799074.78125)
+    _, hess = WeightedBrier(hessian="gauss-newton").grad_hess(np.array([0, 0, 1]), raw, w)
+    assert np.all(hess >= 0)
