@@ -184,8 +184,10 @@ class Targets:
 
     @staticmethod
     def _check_soft_rows(probs: np.ndarray) -> None:
+        # A matrix-vector product sums short rows several times faster than sum(axis=1).
+        ones = np.ones(probs.shape[1], dtype=np.float64)
         for rows in row_blocks(probs.shape[0], probs.shape[1]):
-            sums = probs[rows].sum(axis=1, dtype=np.float64)
+            sums = probs[rows] @ ones
             bad = np.abs(sums - 1.0) > SOFT_LABEL_SUM_TOL
             if bad.any():
                 j = int(np.argmax(bad))
