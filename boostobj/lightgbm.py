@@ -38,18 +38,20 @@ and :func:`sklearn_metric` wrap an objective for a plain
 
 Supported versions
 ------------------
-LightGBM 4.x (tested: 4.3.0, 4.5.0, 4.6.0 and 4.7.0; the test suite runs on
-the newest). Version-dependent behaviour:
+LightGBM >= 4.6, < 5. The test suite runs on the newest release, 4.7.0; it
+also passes on 4.6.0, whose scikit-learn API warns about feature names with
+scikit-learn 1.9 (as a plain ``LGBMClassifier`` does). The native functions
+pass their tests on 4.5.0 and 4.3.0 too, except ``lgb.cv`` on 4.3.0, whose
+``Dataset.subset`` fails under numpy 2; the scikit-learn API of those
+releases does not run with scikit-learn 1.9. Version-dependent behaviour:
 
-- Since 4.0 a custom objective is passed as ``params["objective"]`` (no
-  ``fobj`` argument) and multiclass margins, gradients and Hessians are
-  (n, K) arrays; before 4.0 they were flat and this adapter does not apply.
-- ``Booster.set_leaf_output``, which :func:`add_init_raw` uses, exists
-  since 4.0.
-- 4.7 deprecates ``eval_set`` in ``LGBMClassifier.fit`` in favour of
-  ``eval_X``/``eval_y``, and does not label-encode ``eval_y``.
-  :class:`Classifier` accepts either and passes ``eval_set`` to LightGBM.
-- scikit-learn >= 1.6 needs LightGBM >= 4.6 for the scikit-learn API.
+- ``LGBMClassifier.fit`` takes ``eval_X``/``eval_y`` since 4.7, which
+  deprecates ``eval_set`` and leaves ``eval_y`` label-unencoded (string
+  classes fail). :class:`Classifier` accepts either form and passes
+  ``eval_set`` to LightGBM, without the deprecation warning.
+- The custom-objective interface this adapter relies on (``params["objective"]``
+  callables receiving (n, K) float64 margins, ``Booster.set_leaf_output``) is
+  that of LightGBM 4; the tests re-check each part of it.
 """
 
 from __future__ import annotations
@@ -174,11 +176,12 @@ def attach_targets(
             raise ValueError(
                 f"init_raw must be a finite float or a (K,) array, got {_describe(start)}"
             )
-        if targets.soft and start.ndim == 1 and start.shape[0] != targets.n_label_columns:
+        try:  # K = len(init_raw), or a single output for a float
+            targets.check_fits(n, 2 if start.ndim == 0 else start.shape[0], start.ndim == 0)
+        except ValueError as exc:
             raise ValueError(
-                f"init_raw has {start.shape[0]} entries but the soft labels have "
-                f"K={targets.n_label_columns} columns"
-            )
+                f"init_raw of shape {start.shape} does not fit the labels: {exc}"
+            ) from None
         shape = (n,) if start.ndim == 0 else (n, start.shape[0])
         dataset.set_init_score(np.broadcast_to(start, shape).copy())
     if rows is not None and getattr(dataset, "label", None) is None:
@@ -271,13 +274,30 @@ def _mean_loss(obj: BaseObjective, targets: Targets, preds: np.ndarray) -> float
     return total / float(np.sum(sw, dtype=np.float64))
 
 
-class _Objective:
+class _Wrapper:
+    """A callable holding an objective's parameters and nothing else.
+
+    Data lives with the Dataset (or LightGBM's arrays), so ``copy.deepcopy``
+    (``lgb.train`` deep-copies its params) copies a few parameters only.
+    """
+
+    __slots__ = ("name", "obj")
+
+    def __init__(self, obj: BaseObjective, name: str | None = None) -> None:
+        self.obj = _check_objective(obj)
+        self.name = obj.name if name is None else str(name)
+
+    def __deepcopy__(self, memo: dict) -> _Wrapper:
+        return type(self)(copy.deepcopy(self.obj, memo), self.name)
+
+    def __repr__(self) -> str:
+        return f"<boostobj.lightgbm {type(self).__name__.strip('_')} of {self.obj!r}>"
+
+
+class _Objective(_Wrapper):
     """``f(preds, train_data) -> (grad, hess)`` for ``params["objective"]``."""
 
-    __slots__ = ("obj",)
-
-    def __init__(self, obj: BaseObjective) -> None:
-        self.obj = obj
+    __slots__ = ()
 
     def __call__(self, preds: np.ndarray, train_data: lgb.Dataset) -> tuple[np.ndarray, np.ndarray]:
         preds = _check_preds(preds)
@@ -285,34 +305,17 @@ class _Objective:
         _check_fits(targets, self.obj, preds, "training")
         return _grad_hess_float32(self.obj, targets, preds)
 
-    def __deepcopy__(self, memo: dict) -> _Objective:
-        # Only the objective's few parameters are copied; data lives with the Dataset.
-        return type(self)(copy.deepcopy(self.obj, memo))
 
-    def __repr__(self) -> str:
-        return f"boostobj.lightgbm.objective({self.obj!r})"
-
-
-class _Metric:
+class _Metric(_Wrapper):
     """``feval(preds, eval_data) -> (name, value, is_higher_better)``."""
 
-    __slots__ = ("name", "obj")
-
-    def __init__(self, obj: BaseObjective, name: str) -> None:
-        self.obj = obj
-        self.name = name
+    __slots__ = ()
 
     def __call__(self, preds: np.ndarray, eval_data: lgb.Dataset) -> tuple[str, float, bool]:
         preds = _check_preds(preds)
         targets = _dataset_targets(eval_data, "evaluation")
         _check_fits(targets, self.obj, preds, "evaluation")
         return self.name, _mean_loss(self.obj, targets, preds), False
-
-    def __deepcopy__(self, memo: dict) -> _Metric:
-        return type(self)(copy.deepcopy(self.obj, memo), self.name)
-
-    def __repr__(self) -> str:
-        return f"boostobj.lightgbm.metric({self.obj!r}, name={self.name!r})"
 
 
 def objective(obj: BaseObjective) -> Callable[[np.ndarray, Any], tuple[np.ndarray, np.ndarray]]:
@@ -341,7 +344,7 @@ def objective(obj: BaseObjective) -> Callable[[np.ndarray, Any], tuple[np.ndarra
     single output its ``binary`` objective (both with
     ``boost_from_average=False``).
     """
-    return _Objective(_check_objective(obj))
+    return _Objective(obj)
 
 
 def metric(obj: BaseObjective, name: str | None = None) -> Callable[[np.ndarray, Any], tuple]:
@@ -363,8 +366,7 @@ def metric(obj: BaseObjective, name: str | None = None) -> Callable[[np.ndarray,
         Margins must be complete: give validation sets the ``init_score``
         the training set has.
     """
-    obj = _check_objective(obj)
-    return _Metric(obj, obj.name if name is None else str(name))
+    return _Metric(obj, name)
 
 
 # ---------------------------------------------------------- scikit-learn
@@ -394,13 +396,10 @@ def _array_targets(labels: Any, weight: Any) -> Targets:
     return targets
 
 
-class _SklearnObjective:
+class _SklearnObjective(_Wrapper):
     """``f(y_true, y_pred, weight) -> (grad, hess)`` for ``LGBMClassifier``."""
 
-    __slots__ = ("obj",)
-
-    def __init__(self, obj: BaseObjective) -> None:
-        self.obj = obj
+    __slots__ = ()
 
     def __call__(
         self, y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None
@@ -410,21 +409,11 @@ class _SklearnObjective:
         _check_fits(targets, self.obj, preds, "training")
         return _grad_hess_float32(self.obj, targets, preds)
 
-    def __deepcopy__(self, memo: dict) -> _SklearnObjective:
-        return type(self)(copy.deepcopy(self.obj, memo))
 
-    def __repr__(self) -> str:
-        return f"boostobj.lightgbm.sklearn_objective({self.obj!r})"
-
-
-class _SklearnMetric:
+class _SklearnMetric(_Wrapper):
     """``f(y_true, y_pred, weight) -> (name, value, False)`` for ``eval_metric``."""
 
-    __slots__ = ("name", "obj")
-
-    def __init__(self, obj: BaseObjective, name: str) -> None:
-        self.obj = obj
-        self.name = name
+    __slots__ = ()
 
     def __call__(
         self, y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None
@@ -433,12 +422,6 @@ class _SklearnMetric:
         targets = _array_targets(y_true, weight)
         _check_fits(targets, self.obj, preds, "evaluation")
         return self.name, _mean_loss(self.obj, targets, preds), False
-
-    def __deepcopy__(self, memo: dict) -> _SklearnMetric:
-        return type(self)(copy.deepcopy(self.obj, memo), self.name)
-
-    def __repr__(self) -> str:
-        return f"boostobj.lightgbm.sklearn_metric({self.obj!r}, name={self.name!r})"
 
 
 def sklearn_objective(
@@ -460,7 +443,7 @@ def sklearn_objective(
         reports ``multi_logloss`` of raw margins unless ``metric="None"``:
         :class:`Classifier` handles all three.
     """
-    return _SklearnObjective(_check_objective(obj))
+    return _SklearnObjective(obj)
 
 
 def sklearn_metric(
@@ -479,8 +462,7 @@ def sklearn_metric(
     f : callable ``f(y_true, y_pred, weight) -> (name, value, False)``
         The weighted mean loss, as :func:`metric`.
     """
-    obj = _check_objective(obj)
-    return _SklearnMetric(obj, obj.name if name is None else str(name))
+    return _SklearnMetric(obj, name)
 
 
 # ----------------------------------------------------------- init margins

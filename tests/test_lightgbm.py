@@ -49,7 +49,12 @@ HAS_EVAL_X = "eval_X" in inspect.signature(lgb.LGBMClassifier.fit).parameters
 
 
 def evals(*sets):
-    """``fit`` keywords for plain LGBMClassifier evaluation sets, as this release wants them."""
+    """``fit`` keywords for plain LGBMClassifier evaluation sets, as this release wants them.
+
+    Copies, so that LightGBM never takes a set for the training data ("training"
+    instead of "valid_0" in evals_result_).
+    """
+    sets = [(x.copy(), y.copy()) for x, y in sets]
     if HAS_EVAL_X:
         return {"eval_X": tuple(x for x, _ in sets), "eval_y": tuple(y for _, y in sets)}
     return {"eval_set": list(sets)}
@@ -692,6 +697,17 @@ def test_classifier_reports_the_objective_instead_of_the_builtin_metric():
     assert sorted(kept.evals_result_["valid_0"]) == ["multi_error", "softmax_xent"]
 
 
+@pytest.mark.parametrize("boosting", ["dart", "goss"])
+def test_classifier_priors_stay_right_with_other_boosting_types(boosting):
+    # DART rescales earlier trees while training; the priors are added afterwards,
+    # so the final model still predicts init_raw_ + trees, as evaluated in training.
+    xtr, ytr, xte, yte = digits_split()
+    extra = {"boosting_type": "dart"} if boosting == "dart" else {"data_sample_strategy": "goss"}
+    model = bl.Classifier(**SKPARAMS, **extra).fit(xtr, ytr, eval_set=[(xte, yte)])
+    last = model.evals_result_["valid_0"]["softmax_xent"][-1]
+    np.testing.assert_allclose(last, log_loss(yte, model.predict_proba(xte)), rtol=1e-10)
+
+
 def test_classifier_early_stopping_and_eval_x_eval_y_with_string_labels():
     xtr, ytr, xte, yte = digits_split()
     names = np.array([f"d{d}" for d in range(10)])
@@ -835,8 +851,12 @@ def test_attach_targets_checks_rows_weights_and_init_raw(tmp_path):
         bl.attach_targets(lgb.Dataset(x, soft.argmax(axis=1)).construct(), soft[:99])
     with pytest.raises(ValueError, match="weight"):
         bl.attach_targets(lgb.Dataset(x, weight=np.full(100, 2.0)), soft, np.ones(100))
-    with pytest.raises(ValueError, match=r"init_raw has 2 entries but the soft labels have K=3"):
+    with pytest.raises(ValueError, match=r"init_raw of shape \(2,\) does not fit.*K=3"):
         bl.attach_targets(lgb.Dataset(x), soft, init_raw=[0.0, 1.0])
+    with pytest.raises(ValueError, match=r"init_raw of shape \(\) does not fit.*soft labels"):
+        bl.attach_targets(lgb.Dataset(x), soft, init_raw=0.0)
+    with pytest.raises(ValueError, match=r"init_raw of shape \(2,\) does not fit.*\[0, 2\)"):
+        bl.attach_targets(lgb.Dataset(x), soft.argmax(axis=1), init_raw=[0.0, 1.0])
     with pytest.raises(ValueError, match=r"init_raw must be a finite"):
         bl.attach_targets(lgb.Dataset(x), soft, init_raw=[0.0, np.nan, 1.0])
     with pytest.raises(ValueError, match="soft labels must be probabilities"):
