@@ -423,8 +423,9 @@ def test_targets_are_validated_once_per_dataset(monkeypatch):
             super().__init__(labels, sample_weight)
 
     monkeypatch.setattr(bl, "Targets", CountingTargets)
-    train = lgb.Dataset(x[:200], y[:200])
-    valid = lgb.Dataset(x[200:], y[200:], reference=train)
+    w = np.random.default_rng(0).uniform(0.5, 2.0, 300)
+    train = lgb.Dataset(x[:200], y[:200], weight=w[:200])
+    valid = lgb.Dataset(x[200:], y[200:], weight=w[200:], reference=train)
     obj = SoftmaxCrossEntropy()
     lgb.train(custom(obj, 3), train, 8, valid_sets=[train, valid], feval=bl.metric(obj))
     assert sorted(built) == [100, 200]
