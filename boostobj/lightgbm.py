@@ -534,7 +534,9 @@ _EVAL_SET_DEPRECATION = "The argument 'eval_set' is deprecated"
 
 def _n_rows(x: Any) -> int:
     shape = getattr(x, "shape", None)
-    return int(shape[0]) if shape is not None else len(x)
+    if shape is not None:
+        return int(shape[0])
+    return len(x) if hasattr(x, "__len__") else int(np.asarray(x).shape[0])
 
 
 def _make_classifier() -> type:
@@ -582,6 +584,9 @@ def _make_classifier() -> type:
         ``fit`` takes ``eval_set`` or ``eval_X``/``eval_y`` (LightGBM >= 4.7);
         ``init_score``, ``eval_init_score`` and ``init_model`` are refused,
         since the model starts from the priors. Linear trees are refused.
+        ``feature_pre_filter`` defaults to False: with a custom objective,
+        LightGBM aborts if pre-filtering leaves no feature (small data sets,
+        lightgbm#5667); without it such data give the constant prior model.
         To predict from a reloaded model file:
         ``objective.predict_proba(booster.predict(X, raw_score=True))``.
         """
@@ -599,8 +604,13 @@ def _make_classifier() -> type:
             params = super()._process_params(stage)
             if stage == "fit":
                 params["objective"] = objective(self._objective)
-                if not any(alias in self.get_params() for alias in _METRIC_ALIASES):
+                own = self.get_params()
+                if not any(alias in own for alias in _METRIC_ALIASES):
                     params["metric"] = "None"
+                if "feature_pre_filter" not in own:
+                    # With a custom objective LightGBM aborts when pre-filtering leaves
+                    # no feature (lightgbm#5667); unsplittable features never split anyway.
+                    params["feature_pre_filter"] = False
             else:
                 params["objective"] = "None"
             return params
@@ -644,7 +654,7 @@ def _make_classifier() -> type:
             classes, codes = np.unique(y_arr, return_inverse=True)
             k = len(classes)
             if k < 2:
-                raise ValueError(f"y must hold at least 2 classes, got {k}: {classes!r}")
+                raise ValueError(f"y has {k} class ({classes!r}); a classifier needs at least 2")
             cw = obj.class_weight
             if cw is not None and np.shape(cw)[0] != k:
                 raise ValueError(

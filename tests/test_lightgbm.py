@@ -686,6 +686,23 @@ def test_classifier_starts_from_the_weighted_class_priors(obj):
     np.testing.assert_allclose(balanced.init_raw_, 0.0, atol=1e-12)
 
 
+def test_fact_custom_objective_aborts_when_no_feature_survives_pre_filtering():
+    # lightgbm#5667: 30 rows and min_data_in_leaf=20 leave no splittable feature.
+    x, y = make_data(n=30)
+    params = custom(SoftmaxCrossEntropy(), 3, min_data_in_leaf=20)
+    with pytest.raises(lgb.basic.LightGBMError, match=r"num_features\(\)\) > \(0\)"):
+        lgb.train(params, lgb.Dataset(x, y), 2)
+    booster = lgb.train({**params, "feature_pre_filter": False}, lgb.Dataset(x, y), 2)
+    np.testing.assert_array_equal(raw(booster, x), 0.0)  # no split: constant trees
+
+
+def test_classifier_on_data_too_small_to_split_predicts_the_priors():
+    x, y = make_data(n=30)
+    model = bl.Classifier(objective=WeightedBrier(), n_estimators=5, verbose=-1, n_jobs=1)
+    proba = model.fit(x, y).predict_proba(x)
+    np.testing.assert_allclose(proba, np.tile(np.bincount(y) / 30, (30, 1)), rtol=1e-9)
+
+
 def test_classifier_reports_the_objective_instead_of_the_builtin_metric():
     xtr, ytr, xte, yte = digits_split()
     obj = SoftmaxCrossEntropy()
@@ -793,6 +810,29 @@ def test_classifier_survives_pickle_cloudpickle_and_a_model_file(tmp_path):
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
     np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), expected)
+
+
+def test_classifier_passes_scikit_learns_estimator_checks():
+    # The one failure is LightGBM's own: LGBMClassifier.__init__ stores keyword
+    # parameters (verbose) in an attribute; a plain LGBMClassifier fails it too.
+    from sklearn.utils.estimator_checks import check_estimator
+
+    lightgbm_own = {"check_no_attributes_set_in_init"}
+    failed = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = bl.Classifier(n_estimators=5, verbose=-1, n_jobs=1)
+        if "on_fail" in inspect.signature(check_estimator).parameters:
+            results = check_estimator(model, on_fail=None)
+            failed = {r["check_name"] for r in results if r["status"] == "failed"}
+            assert len(results) > 50
+        else:  # scikit-learn < 1.6
+            for estimator, check in check_estimator(model, generate_only=True):
+                try:
+                    check(estimator)
+                except Exception:
+                    failed.add(getattr(check, "func", check).__name__)
+    assert failed <= lightgbm_own
 
 
 # =============================================================== bad input
@@ -925,7 +965,7 @@ def test_classifier_refusals():
     for model, fit_params, error, message in cases:
         with pytest.raises(error, match=message):
             model.fit(x, y, **fit_params)
-    with pytest.raises(ValueError, match="at least 2 classes"):
+    with pytest.raises(ValueError, match="y has 1 class"):
         bl.Classifier(**SKPARAMS).fit(x, np.zeros(100))
     with pytest.raises(ValueError, match="eval_set or eval_X"):
         bl.Classifier(**SKPARAMS).fit(x, y, eval_set=[(x, y)], eval_X=x, eval_y=y)
