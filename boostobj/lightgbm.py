@@ -1,0 +1,801 @@
+"""LightGBM adapter: objectives, metrics and a scikit-learn classifier.
+
+LightGBM is imported only when :class:`Classifier` is first used; the other
+functions work on the objects LightGBM hands them and never import it, so
+``import boostobj.lightgbm`` is cheap.
+
+Native API
+----------
+:func:`objective` wraps a boostobj objective as ``params["objective"]`` for
+``lgb.train`` and ``lgb.cv``, :func:`metric` as their ``feval``.
+Set ``num_class`` to K for a K-class model; leave it at 1 for a single-output
+binary model (margins ``[0, raw]``, i.e. the logistic link).
+
+LightGBM reads the returned gradient and Hessian as float32, raveled in
+column-major order (all of class 0, then all of class 1, ...). The objective
+returns Fortran-ordered float32 arrays of shape (n, K), which LightGBM passes
+to its C++ core without a copy. The derivatives are computed in float64 from
+LightGBM's float64 margins and rounded once, as LightGBM's built-in
+objectives do.
+
+Labels and weights are read from the ``Dataset`` (``get_label``,
+``get_weight``) and validated once per Dataset, not every round. Labels a
+LightGBM Dataset cannot hold, soft labels (n, K) and per-class weights (n, K),
+are attached to the Dataset with :func:`attach_targets`.
+
+A custom objective starts from margin 0 and LightGBM does not store a
+Dataset's ``init_score`` in the model. Start from the class priors by passing
+``init_raw=obj.init_raw(labels)`` to :func:`attach_targets` for the training
+and validation sets, and after training call :func:`add_init_raw` to add the
+same margins to the model's first trees: the Booster then predicts complete
+margins, also after ``save_model`` and reloading.
+
+scikit-learn API
+----------------
+:class:`Classifier` does all of the above for you. :func:`sklearn_objective`
+and :func:`sklearn_metric` wrap an objective for a plain
+``lgb.LGBMClassifier``, whose ``predict_proba`` then returns raw margins.
+
+Supported versions
+------------------
+LightGBM >= 4.6, < 5. The test suite runs on the newest release, 4.7.0; it
+also passes on 4.6.0, whose scikit-learn API warns about feature names with
+scikit-learn 1.9 (as a plain ``LGBMClassifier`` does). The native functions
+pass their tests on 4.5.0 and 4.3.0 too, except ``lgb.cv`` on 4.3.0, whose
+``Dataset.subset`` fails under numpy 2; the scikit-learn API of those
+releases does not run with scikit-learn 1.9. Version-dependent behaviour:
+
+- ``LGBMClassifier.fit`` takes ``eval_X``/``eval_y`` since 4.7, which
+  deprecates ``eval_set`` and leaves ``eval_y`` label-unencoded (string
+  classes fail). :class:`Classifier` accepts either form and passes
+  ``eval_set`` to LightGBM, without the deprecation warning.
+- The custom-objective interface this adapter relies on (``params["objective"]``
+  callables receiving (n, K) float64 margins, ``Booster.set_leaf_output``) is
+  that of LightGBM 4; the tests re-check each part of it.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._validation import Targets, _describe
+from .objectives import BaseObjective
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
+
+__all__ = [
+    "Classifier",  # noqa: F822 (built on first access, see __getattr__)
+    "add_init_raw",
+    "attach_targets",
+    "metric",
+    "objective",
+    "sklearn_metric",
+    "sklearn_objective",
+]
+
+# ----------------------------------------------------------------- targets
+# Targets attached by the user (soft labels, per-class weights), or derived
+# from a Dataset's own label and weight. Keyed weakly by the Dataset, so an
+# entry lives exactly as long as its Dataset; callables hold no data, so
+# copying them (lgb.train deep-copies its params) copies no label arrays.
+_ATTACHED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Dataset -> (label array, weight array or None, Targets): valid while the
+# Dataset still returns those very arrays (set_label/set_weight replace them).
+_DERIVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _check_objective(obj: Any, name: str = "obj") -> BaseObjective:
+    if not isinstance(obj, BaseObjective):
+        raise TypeError(
+            f"{name} must be a boostobj objective such as SoftmaxCrossEntropy() or "
+            f"WeightedBrier(), got {obj!r}"
+        )
+    return obj
+
+
+def _dataset_rows(dataset: Any) -> int | None:
+    """Rows of a Dataset, or None if unknown before construction (e.g. a file)."""
+    if getattr(dataset, "_handle", None) is not None:
+        return int(dataset.num_data())
+    shape = getattr(getattr(dataset, "data", None), "shape", None)
+    return int(shape[0]) if shape else None
+
+
+def attach_targets(
+    dataset: lgb.Dataset,
+    labels: Any,
+    sample_weight: Any = None,
+    *,
+    init_raw: Any = None,
+) -> lgb.Dataset:
+    """Attach labels and weights a LightGBM Dataset cannot hold.
+
+    A Dataset holds 1-D labels and 1-D weights only. Attach soft labels
+    (n, K) or per-class weights (n, K) here; :func:`objective` and
+    :func:`metric` then use them instead of the Dataset's own label and
+    weight. They are validated once, here, and kept by reference: neither
+    training rounds nor LightGBM's copies of ``params`` copy them.
+
+    Parameters
+    ----------
+    dataset : lightgbm.Dataset
+        Training or validation set, constructed or not. Folds that
+        ``lgb.cv`` cuts from it (``Dataset.subset``) use the matching rows.
+    labels : array-like of shape (n,) or (n, K), or Targets
+        Class ids or soft labels (rows summing to 1).
+    sample_weight : array-like of shape (n,) or (n, K), default=None
+        Weights; if None, the Dataset's ``weight``, if any, is used. Giving
+        both is an error.
+    init_raw : array-like of shape (K,) or float, optional
+        Starting margins, e.g. ``obj.init_raw(labels)``; stored as the
+        Dataset's ``init_score`` (n, K) (or (n,) for a float).
+
+    Returns
+    -------
+    dataset : lightgbm.Dataset
+        The same Dataset. If it had no label, it gets the class ids (for
+        soft labels, the most probable class), for LightGBM's own metrics.
+
+    Raises
+    ------
+    ValueError
+        If the labels are invalid, their rows differ from the Dataset's, or
+        weights are given twice.
+    """
+    dataset_weight = getattr(dataset, "weight", None)
+    if sample_weight is not None and dataset_weight is not None:
+        raise ValueError(
+            "sample_weight was given but the Dataset already has a weight; "
+            "pass the weights in one place only"
+        )
+    if isinstance(labels, Targets):
+        if sample_weight is not None:
+            raise ValueError(
+                "pass sample_weight when building Targets, not together with a Targets instance"
+            )
+        targets = labels
+    else:
+        targets = Targets(labels, sample_weight if sample_weight is not None else dataset_weight)
+    n = targets.n_samples
+    rows = _dataset_rows(dataset)
+    if rows is not None and rows != n:
+        raise ValueError(
+            f"labels have {n} rows but the Dataset has {rows} rows; attach the labels of "
+            f"this Dataset's rows"
+        )
+    if init_raw is not None:
+        start = np.asarray(init_raw, dtype=np.float64)
+        if start.ndim > 1 or not np.all(np.isfinite(start)):
+            raise ValueError(
+                f"init_raw must be a finite float or a (K,) array, got {_describe(start)}"
+            )
+        try:  # K = len(init_raw), or a single output for a float
+            targets.check_fits(n, 2 if start.ndim == 0 else start.shape[0], start.ndim == 0)
+        except ValueError as exc:
+            raise ValueError(
+                f"init_raw of shape {start.shape} does not fit the labels: {exc}"
+            ) from None
+        shape = (n,) if start.ndim == 0 else (n, start.shape[0])
+        dataset.set_init_score(np.broadcast_to(start, shape).copy())
+    if rows is not None and getattr(dataset, "label", None) is None:
+        # (A Dataset read from a file takes its label from the file.)
+        ids = targets.probs.argmax(axis=1) if targets.soft else targets.codes
+        dataset.set_label(np.asarray(ids, dtype=np.float64))
+    _ATTACHED[dataset] = targets
+    return dataset
+
+
+def _dataset_targets(dataset: Any, role: str) -> Targets:
+    """The validated targets of a Dataset, built once and cached."""
+    attached = _ATTACHED.get(dataset)
+    if attached is not None:
+        return attached
+    parent = getattr(dataset, "reference", None)
+    used = getattr(dataset, "used_indices", None)
+    if used is not None and parent is not None and parent in _ATTACHED:
+        # An lgb.cv fold: the attached targets of its rows, sliced once.
+        whole = _ATTACHED[parent]
+        idx = np.asarray(used, dtype=np.intp)
+        labels = whole.probs if whole.soft else whole.codes
+        sw = whole.sample_weight
+        sub = Targets(labels[idx], None if sw is None else sw[idx])
+        _ATTACHED[dataset] = sub
+        return sub
+    label, weight = dataset.get_label(), dataset.get_weight()
+    entry = _DERIVED.get(dataset)
+    if entry is not None and entry[0] is label and entry[1] is weight:
+        return entry[2]
+    targets = Targets(label, weight)
+    _DERIVED[dataset] = (label, weight, targets)
+    return targets
+
+
+# -------------------------------------------------------------- gradients
+def _model_text(preds: np.ndarray) -> str:
+    if preds.ndim == 1:
+        return "a single-output model (num_class=1; set num_class=K for K classes)"
+    return f"a model with num_class={preds.shape[1]}"
+
+
+def _check_preds(preds: Any) -> np.ndarray:
+    if not isinstance(preds, np.ndarray) or preds.ndim not in (1, 2):
+        got = _describe(preds) if isinstance(preds, np.ndarray) else type(preds).__name__
+        raise TypeError(f"preds must be LightGBM's (n,) or (n, K) array of margins, got {got}")
+    return preds
+
+
+def _check_fits(targets: Targets, obj: BaseObjective, preds: np.ndarray, role: str) -> None:
+    """Raise ``ValueError`` naming the Dataset and num_class if they disagree."""
+    single = preds.ndim == 1
+    k = 2 if single else preds.shape[1]
+    cw = obj.class_weight
+    if cw is not None and np.shape(cw)[0] != k:
+        raise ValueError(
+            f"the objective's class_weight has {np.shape(cw)[0]} entries, which does not "
+            f"fit {_model_text(preds)}"
+        )
+    try:
+        targets.check_fits(preds.shape[0], k, single)
+    except ValueError as exc:
+        raise ValueError(
+            f"the {role} Dataset does not fit {_model_text(preds)} with {preds.shape[0]} "
+            f"rows: {exc}"
+        ) from None
+
+
+def _grad_hess_float32(
+    obj: BaseObjective, targets: Targets, preds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient and Hessian as float32 in LightGBM's column-major layout.
+
+    Computed in float64 into C-ordered buffers (the objectives' fastest
+    path), then rounded once into Fortran-ordered float32 arrays, which
+    LightGBM's ``ravel(order="F")`` and float32 conversion leave uncopied.
+    """
+    grad64 = np.empty(preds.shape, dtype=np.float64)
+    hess64 = np.empty(preds.shape, dtype=np.float64)
+    obj.grad_hess(targets, preds, grad_out=grad64, hess_out=hess64)
+    return grad64.astype(np.float32, order="F"), hess64.astype(np.float32, order="F")
+
+
+def _mean_loss(obj: BaseObjective, targets: Targets, preds: np.ndarray) -> float:
+    """Sum of weighted losses over the sum of 1-D sample weights (or n)."""
+    total = float(np.sum(obj.loss(targets, preds), dtype=np.float64))
+    sw = targets.sample_weight
+    if sw is None or sw.ndim == 2:
+        return total / targets.n_samples
+    return total / float(np.sum(sw, dtype=np.float64))
+
+
+class _Wrapper:
+    """A callable holding an objective's parameters and nothing else.
+
+    Data lives with the Dataset (or LightGBM's arrays), so ``copy.deepcopy``
+    (``lgb.train`` deep-copies its params) copies a few parameters only.
+    """
+
+    __slots__ = ("name", "obj")
+
+    def __init__(self, obj: BaseObjective, name: str | None = None) -> None:
+        self.obj = _check_objective(obj)
+        self.name = obj.name if name is None else str(name)
+
+    def __deepcopy__(self, memo: dict) -> _Wrapper:
+        return type(self)(copy.deepcopy(self.obj, memo), self.name)
+
+    def __repr__(self) -> str:
+        return f"<boostobj.lightgbm {type(self).__name__.strip('_')} of {self.obj!r}>"
+
+
+class _Objective(_Wrapper):
+    """``f(preds, train_data) -> (grad, hess)`` for ``params["objective"]``."""
+
+    __slots__ = ()
+
+    def __call__(self, preds: np.ndarray, train_data: lgb.Dataset) -> tuple[np.ndarray, np.ndarray]:
+        preds = _check_preds(preds)
+        targets = _dataset_targets(train_data, "training")
+        _check_fits(targets, self.obj, preds, "training")
+        return _grad_hess_float32(self.obj, targets, preds)
+
+
+class _Metric(_Wrapper):
+    """``feval(preds, eval_data) -> (name, value, is_higher_better)``."""
+
+    __slots__ = ()
+
+    def __call__(self, preds: np.ndarray, eval_data: lgb.Dataset) -> tuple[str, float, bool]:
+        preds = _check_preds(preds)
+        targets = _dataset_targets(eval_data, "evaluation")
+        _check_fits(targets, self.obj, preds, "evaluation")
+        return self.name, _mean_loss(self.obj, targets, preds), False
+
+
+def objective(obj: BaseObjective) -> Callable[[np.ndarray, Any], tuple[np.ndarray, np.ndarray]]:
+    """Wrap ``obj`` as a LightGBM objective for ``params["objective"]``.
+
+    Parameters
+    ----------
+    obj : BaseObjective
+        E.g. ``SoftmaxCrossEntropy()`` or ``WeightedBrier()``.
+
+    Returns
+    -------
+    f : callable ``f(preds, train_data) -> (grad, hess)``
+        For ``lgb.train``/``lgb.cv``. ``preds`` are LightGBM's float64
+        margins, (n, K) with ``num_class=K`` or (n,) for a single-output
+        binary model; they are never modified. ``grad`` and ``hess`` are
+        Fortran-ordered float32 arrays of the same shape. Labels and weights
+        come from :func:`attach_targets` or else the Dataset's label and
+        weight, validated on the first round only. ``copy.deepcopy(f)``
+        copies the objective's parameters and no data.
+
+    Notes
+    -----
+    ``SoftmaxCrossEntropy(hessian_scale=K / (K - 1))`` reproduces LightGBM's
+    built-in ``multiclass`` objective and ``SoftmaxCrossEntropy()`` on a
+    single output its ``binary`` objective (both with
+    ``boost_from_average=False``).
+    """
+    return _Objective(obj)
+
+
+def metric(obj: BaseObjective, name: str | None = None) -> Callable[[np.ndarray, Any], tuple]:
+    """Wrap ``obj``'s loss as a LightGBM ``feval`` (lower is better).
+
+    Parameters
+    ----------
+    obj : BaseObjective
+    name : str, optional
+        Name in LightGBM's logs and ``evals_result``; default ``obj.name``.
+
+    Returns
+    -------
+    feval : callable ``feval(preds, eval_data) -> (name, value, False)``
+        ``value`` is the weighted mean loss: the sum of the per-sample losses
+        (weights included) divided by the sum of 1-D sample weights, or by n
+        when there are none or they are per class (n, K). For softmax
+        cross-entropy it is the log-loss LightGBM's ``multi_logloss`` reports.
+        Margins must be complete: give validation sets the ``init_score``
+        the training set has.
+    """
+    return _Metric(obj, name)
+
+
+# ---------------------------------------------------------- scikit-learn
+# (label array, weight array) -> Targets, for LGBMClassifier's wrappers, which
+# pass arrays rather than the Dataset. Entries go when the arrays go.
+_BY_ARRAYS: dict[tuple[int, int], tuple[Any, Any, Targets]] = {}
+
+
+def _array_targets(labels: Any, weight: Any) -> Targets:
+    key = (id(labels), id(weight))
+    entry = _BY_ARRAYS.get(key)
+    if (
+        entry is not None
+        and entry[0]() is labels
+        and (weight is None if entry[1] is None else entry[1]() is weight)
+    ):
+        return entry[2]
+    targets = Targets(labels, weight)
+    try:
+        # (Bound as a default: module globals may be gone when this runs at exit.)
+        drop = lambda _ref, key=key, table=_BY_ARRAYS: table.pop(key, None)  # noqa: E731
+        lref = weakref.ref(labels, drop)
+        wref = None if weight is None else weakref.ref(weight, drop)
+    except TypeError:  # not weak-referenceable (e.g. a list): validate every call
+        return targets
+    _BY_ARRAYS[key] = (lref, wref, targets)
+    return targets
+
+
+class _SklearnObjective(_Wrapper):
+    """``f(y_true, y_pred, weight) -> (grad, hess)`` for ``LGBMClassifier``."""
+
+    __slots__ = ()
+
+    def __call__(
+        self, y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        preds = _check_preds(y_pred)
+        targets = _array_targets(y_true, weight)
+        _check_fits(targets, self.obj, preds, "training")
+        return _grad_hess_float32(self.obj, targets, preds)
+
+
+class _SklearnMetric(_Wrapper):
+    """``f(y_true, y_pred, weight) -> (name, value, False)`` for ``eval_metric``."""
+
+    __slots__ = ()
+
+    def __call__(
+        self, y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None
+    ) -> tuple[str, float, bool]:
+        preds = _check_preds(y_pred)
+        targets = _array_targets(y_true, weight)
+        _check_fits(targets, self.obj, preds, "evaluation")
+        return self.name, _mean_loss(self.obj, targets, preds), False
+
+
+def sklearn_objective(
+    obj: BaseObjective,
+) -> Callable[[np.ndarray, np.ndarray, Any], tuple[np.ndarray, np.ndarray]]:
+    """Wrap ``obj`` for ``lgb.LGBMClassifier(objective=...)``.
+
+    Parameters
+    ----------
+    obj : BaseObjective
+
+    Returns
+    -------
+    f : callable ``f(y_true, y_pred, weight) -> (grad, hess)``
+        Receives the label-encoded classes and the sample weights given to
+        ``fit`` (``class_weight`` included). Binary problems get a single
+        output. Note that a plain ``LGBMClassifier`` with a custom objective
+        starts from margin 0, returns raw margins from ``predict_proba`` and
+        reports ``multi_logloss`` of raw margins unless ``metric="None"``:
+        :class:`Classifier` handles all three.
+    """
+    return _SklearnObjective(obj)
+
+
+def sklearn_metric(
+    obj: BaseObjective, name: str | None = None
+) -> Callable[[np.ndarray, np.ndarray, Any], tuple[str, float, bool]]:
+    """Wrap ``obj``'s loss for ``LGBMClassifier.fit(eval_metric=...)``.
+
+    Parameters
+    ----------
+    obj : BaseObjective
+    name : str, optional
+        Default ``obj.name``.
+
+    Returns
+    -------
+    f : callable ``f(y_true, y_pred, weight) -> (name, value, False)``
+        The weighted mean loss, as :func:`metric`.
+    """
+    return _SklearnMetric(obj, name)
+
+
+# ----------------------------------------------------------- init margins
+def add_init_raw(booster: lgb.Booster, init_raw: Any) -> lgb.Booster:
+    """Add constant starting margins to a trained Booster's first trees.
+
+    A custom objective's training starts from the Dataset's ``init_score``,
+    which LightGBM does not store in the model. Adding those margins to every
+    leaf of the first iteration's trees (as LightGBM's ``boost_from_average``
+    does for built-in objectives) makes the Booster predict complete margins,
+    also after ``save_model``/``model_to_string`` and reloading. Call it once,
+    after training. Predictions with ``start_iteration > 0`` then miss the
+    margins, as with ``boost_from_average``.
+
+    Parameters
+    ----------
+    booster : lightgbm.Booster
+        Trained, with K trees per iteration (or 1 for a single output).
+    init_raw : array-like of shape (K,), or float for a single output
+
+    Returns
+    -------
+    booster : lightgbm.Booster
+        The same Booster, modified in place.
+
+    Raises
+    ------
+    ValueError
+        If ``init_raw`` does not have one entry per tree of an iteration, the
+        Booster has no trees, or its leaf values do not determine its output
+        (linear trees, random-forest averaging).
+    """
+    start = np.atleast_1d(np.asarray(init_raw, dtype=np.float64))
+    per_iter = booster.num_model_per_iteration()
+    if start.shape != (per_iter,) or not np.all(np.isfinite(start)):
+        raise ValueError(
+            f"init_raw must hold {per_iter} finite margin(s), one per tree of an iteration, "
+            f"got {_describe(start)}"
+        )
+    if booster.current_iteration() < 1:
+        raise ValueError("the Booster has no trees yet; call add_init_raw after training")
+    model = booster.dump_model(num_iteration=1)
+    if model.get("average_output", False):
+        raise ValueError("init_raw cannot be added to a random-forest Booster (averaged output)")
+    for tree in model["tree_info"]:
+        if _is_linear(tree["tree_structure"]):
+            raise ValueError(
+                "init_raw cannot be added to linear trees (linear_tree=True): their output "
+                "is not the leaf value; add init_raw to the predicted margins instead"
+            )
+    for tree in model["tree_info"]:
+        t = tree["tree_index"]
+        for leaf in range(tree["num_leaves"]):
+            value = booster.get_leaf_output(t, leaf) + start[t % per_iter]
+            booster.set_leaf_output(t, leaf, value)
+    return booster
+
+
+def _is_linear(node: dict) -> bool:
+    while "left_child" in node:  # any leaf tells: all or none are linear
+        node = node["left_child"]
+    return "leaf_const" in node
+
+
+# ------------------------------------------------------------- Classifier
+_METRIC_ALIASES = ("metric", "metrics", "metric_types")
+_EVAL_SET_DEPRECATION = "The argument 'eval_set' is deprecated"
+
+
+def _n_rows(x: Any) -> int:
+    shape = getattr(x, "shape", None)
+    if shape is not None:
+        return int(shape[0])
+    return len(x) if hasattr(x, "__len__") else int(np.asarray(x).shape[0])
+
+
+def _make_classifier() -> type:
+    import lightgbm as lgb
+    from sklearn.utils.class_weight import compute_sample_weight
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import column_or_1d
+
+    from .objectives import SoftmaxCrossEntropy
+
+    class Classifier(lgb.LGBMClassifier):
+        """LightGBM classifier trained with a boostobj objective.
+
+        A scikit-learn compatible ``lgb.LGBMClassifier`` that
+
+        - trains with ``objective`` (default ``SoftmaxCrossEntropy()``),
+          one output per class, or a single output for two classes;
+        - starts from the class priors ``objective.init_raw(y, weights)``
+          (stored as ``init_raw_``) and adds them to the model's first trees
+          (:func:`add_init_raw`), so ``booster_`` and a saved model file
+          predict complete margins;
+        - reports the objective's weighted mean loss on ``eval_set`` under
+          the name ``objective.name`` instead of LightGBM's default metric,
+          which is meaningless on raw margins (a ``metric`` you set is kept);
+        - returns probabilities from ``predict_proba`` and labels from
+          ``predict``.
+
+        Parameters
+        ----------
+        objective : BaseObjective, default=None
+            None means ``SoftmaxCrossEntropy()``.
+        **kwargs
+            Any ``lgb.LGBMClassifier`` parameter or LightGBM parameter.
+            ``class_weight`` (dict or "balanced") multiplies the sample
+            weights, as in LightGBM; the objective's own ``class_weight``
+            (K,) is indexed by the position of the class in ``classes_``.
+
+        Attributes
+        ----------
+        init_raw_ : ndarray of shape (n_classes,), or float for two classes
+            The starting margins, included in ``booster_``'s first trees.
+
+        Notes
+        -----
+        ``fit`` takes ``eval_set`` or ``eval_X``/``eval_y`` (LightGBM >= 4.7);
+        ``init_score``, ``eval_init_score`` and ``init_model`` are refused,
+        since the model starts from the priors. Linear trees are refused.
+        ``feature_pre_filter`` defaults to False: with a custom objective,
+        LightGBM aborts if pre-filtering leaves no feature (small data sets,
+        lightgbm#5667); without it such data give the constant prior model.
+        To predict from a reloaded model file:
+        ``objective.predict_proba(booster.predict(X, raw_score=True))``.
+        """
+
+        def __init__(self, *, objective: BaseObjective | None = None, **kwargs: Any) -> None:
+            super().__init__(objective=objective, **kwargs)
+
+        def _boostobj_objective(self) -> BaseObjective:
+            obj = self.objective
+            return SoftmaxCrossEntropy() if obj is None else _check_objective(obj, "objective")
+
+        def _process_params(self, stage: str) -> dict[str, Any]:
+            if stage == "fit":
+                self._objective = self._boostobj_objective()
+            params = super()._process_params(stage)
+            if stage == "fit":
+                params["objective"] = objective(self._objective)
+                own = self.get_params()
+                if not any(alias in own for alias in _METRIC_ALIASES):
+                    params["metric"] = "None"
+                if "feature_pre_filter" not in own:
+                    # With a custom objective LightGBM aborts when pre-filtering leaves
+                    # no feature (lightgbm#5667); unsplittable features never split anyway.
+                    params["feature_pre_filter"] = False
+            else:
+                params["objective"] = "None"
+            return params
+
+        def fit(self, X: Any, y: Any, sample_weight: Any = None, **fit_params: Any) -> Classifier:
+            """Fit the model, starting from the class priors.
+
+            Parameters
+            ----------
+            X : array-like or sparse matrix of shape (n_samples, n_features)
+            y : array-like of shape (n_samples,)
+            sample_weight : array-like of shape (n_samples,), default=None
+            **fit_params
+                Passed to ``lgb.LGBMClassifier.fit`` (``eval_set``,
+                ``eval_sample_weight``, ``eval_metric``, ``callbacks``, ...).
+
+            Returns
+            -------
+            self : Classifier
+            """
+            obj = self._boostobj_objective()
+            for name in ("init_score", "eval_init_score", "init_model"):
+                if fit_params.get(name) is not None:
+                    raise ValueError(
+                        f"{name} is not supported by boostobj's Classifier, which starts "
+                        f"from the class priors (init_raw_)"
+                    )
+            params = self.get_params()
+            if any(_truthy(params.get(alias)) for alias in ("linear_tree", "linear_trees")):
+                raise ValueError(
+                    "linear_tree=True is not supported: the class priors are stored in the "
+                    "leaf values, which linear trees do not use"
+                )
+            eval_set = _eval_pairs(
+                fit_params.pop("eval_set", None),
+                fit_params.pop("eval_X", None),
+                fit_params.pop("eval_y", None),
+            )
+            y_arr = column_or_1d(y, warn=True)
+            check_classification_targets(y_arr)
+            classes, codes = np.unique(y_arr, return_inverse=True)
+            k = len(classes)
+            if k < 2:
+                raise ValueError(f"y has {k} class ({classes!r}); a classifier needs at least 2")
+            cw = obj.class_weight
+            if cw is not None and np.shape(cw)[0] != k:
+                raise ValueError(
+                    f"the objective's class_weight has {np.shape(cw)[0]} entries but y has "
+                    f"{k} classes"
+                )
+            weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+            if self.class_weight is not None:
+                by_class = compute_sample_weight(self.class_weight, y_arr)
+                weight = by_class if weight is None else weight * by_class
+            start = obj.init_raw(codes, weight, n_classes=k, single_output=k == 2)
+
+            def scores(n: int) -> np.ndarray:
+                return np.full(n, start) if k == 2 else np.tile(start, (n, 1))
+
+            metrics = fit_params.pop("eval_metric", None)
+            if metrics is None:
+                metrics = []
+            elif not isinstance(metrics, list):
+                metrics = [metrics]
+            if eval_set is not None:
+                fit_params["eval_init_score"] = [scores(_n_rows(xv)) for xv, _ in eval_set]
+                fit_params["eval_set"] = eval_set
+            with warnings.catch_warnings():
+                # We pass eval_set on purpose: 4.7's eval_y path skips label encoding.
+                warnings.filterwarnings("ignore", message=_EVAL_SET_DEPRECATION)
+                super().fit(
+                    X,
+                    y,
+                    sample_weight=sample_weight,
+                    init_score=scores(_n_rows(X)),
+                    eval_metric=[sklearn_metric(obj), *metrics],
+                    **fit_params,
+                )
+            add_init_raw(self.booster_, start)
+            self.init_raw_ = start
+            return self
+
+        def predict_proba(
+            self,
+            X: Any,
+            raw_score: bool = False,
+            start_iteration: int = 0,
+            num_iteration: int | None = None,
+            pred_leaf: bool = False,
+            pred_contrib: bool = False,
+            validate_features: bool = False,
+            **kwargs: Any,
+        ) -> np.ndarray:
+            """Class probabilities, shape (n_samples, n_classes).
+
+            With ``raw_score``, ``pred_leaf`` or ``pred_contrib``, returns
+            what ``lgb.LGBMModel.predict`` does (raw margins include the
+            priors). ``start_iteration > 0`` skips the trees that hold the
+            priors.
+            """
+            raw = lgb.LGBMModel.predict(
+                self,
+                X,
+                raw_score=raw_score or not (pred_leaf or pred_contrib),
+                start_iteration=start_iteration,
+                num_iteration=num_iteration,
+                pred_leaf=pred_leaf,
+                pred_contrib=pred_contrib,
+                validate_features=validate_features,
+                **kwargs,
+            )
+            if raw_score or pred_leaf or pred_contrib:
+                return raw
+            return self._objective.predict_proba(raw)
+
+        def predict(
+            self,
+            X: Any,
+            raw_score: bool = False,
+            start_iteration: int = 0,
+            num_iteration: int | None = None,
+            pred_leaf: bool = False,
+            pred_contrib: bool = False,
+            validate_features: bool = False,
+            **kwargs: Any,
+        ) -> np.ndarray:
+            """Predicted class labels (the most probable class).
+
+            With ``raw_score``, ``pred_leaf`` or ``pred_contrib``, as
+            :meth:`predict_proba`.
+            """
+            result = self.predict_proba(
+                X,
+                raw_score=raw_score,
+                start_iteration=start_iteration,
+                num_iteration=num_iteration,
+                pred_leaf=pred_leaf,
+                pred_contrib=pred_contrib,
+                validate_features=validate_features,
+                **kwargs,
+            )
+            if raw_score or pred_leaf or pred_contrib:
+                return result
+            return self.classes_[np.argmax(result, axis=1)]
+
+    # Pickle finds classes by module and qualified name: make both public.
+    Classifier.__module__ = __name__
+    Classifier.__qualname__ = "Classifier"
+    return Classifier
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "+")
+    return bool(value)
+
+
+def _eval_pairs(eval_set: Any, eval_x: Any, eval_y: Any) -> list | None:
+    """``eval_set`` or ``eval_X``/``eval_y`` as a list of (X, y) pairs."""
+    if eval_set is not None:
+        if eval_x is not None or eval_y is not None:
+            raise ValueError("give eval_set or eval_X and eval_y, not both")
+        return [eval_set] if isinstance(eval_set, tuple) else list(eval_set)
+    if (eval_x is None) != (eval_y is None):
+        raise ValueError("give both eval_X and eval_y, or neither")
+    if eval_x is None:
+        return None
+    if isinstance(eval_x, tuple) != isinstance(eval_y, tuple) or (
+        isinstance(eval_x, tuple) and len(eval_x) != len(eval_y)
+    ):
+        raise ValueError("eval_X and eval_y must both be single sets or tuples of equal length")
+    if isinstance(eval_x, tuple):
+        return list(zip(eval_x, eval_y, strict=True))
+    return [(eval_x, eval_y)]
+
+
+def __getattr__(name: str) -> Any:
+    # Classifier subclasses lgb.LGBMClassifier, so defining it imports
+    # lightgbm: it is built on first access (this also serves unpickling).
+    if name == "Classifier":
+        cls = _make_classifier()
+        globals()["Classifier"] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"Classifier"})
