@@ -530,6 +530,10 @@ class Classifier(xgb.XGBClassifier):
     probabilities only with ``set_base_margin(dmat, stored_init_raw(booster))``.
     """
 
+    # XGBoost 3.0 reads this (for callable metrics and save_model), and
+    # scikit-learn >= 1.8 no longer defines it.
+    _estimator_type = "classifier"
+
     def __init__(self, *, objective: BaseObjective | None = None, **kwargs: Any) -> None:
         super().__init__(objective=objective, **kwargs)
 

@@ -598,7 +598,7 @@ def test_reloaded_native_booster_needs_the_stored_priors(tmp_path):
 def test_loading_a_foreign_model_raises_and_changes_nothing(tmp_path):
     X, y = make_data(n=200, k=3)
     path = tmp_path / "plain.json"
-    xgb.XGBClassifier(n_estimators=2).fit(X, y).save_model(path)
+    xgb.XGBClassifier(n_estimators=2).fit(X, y).get_booster().save_model(path)
     clf = Classifier(objective=WeightedBrier(), **CLF).fit(X, y)
     before = clf.predict_proba(X)
     with pytest.raises(ValueError, match="boostobj_init_raw"):
