@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import json
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -230,7 +231,9 @@ class _Metric(_PerDMatrix):
         return self.obj.name, _mean_loss(self.obj, self._targets_of(dmat), predt)
 
 
-def objective(obj: BaseObjective) -> Any:
+def objective(
+    obj: BaseObjective,
+) -> Callable[[np.ndarray, xgb.DMatrix], tuple[np.ndarray, np.ndarray]]:
     """An XGBoost custom objective, ``f(predt, dtrain) -> (grad, hess)``.
 
     For ``xgboost.train(params, dtrain, obj=...)``, ``xgboost.cv`` and
@@ -271,7 +274,7 @@ def objective(obj: BaseObjective) -> Any:
     return _Objective(obj)
 
 
-def metric(obj: BaseObjective) -> Any:
+def metric(obj: BaseObjective) -> Callable[[np.ndarray, xgb.DMatrix], tuple[str, float]]:
     """An XGBoost ``custom_metric``: the objective's weighted mean loss.
 
     ``f(predt, dmat) -> (obj.name, value)`` with ``value`` the sum of the
@@ -440,7 +443,9 @@ class _FitObjective:
         return _grad_hess(self.obj, self.targets, y_pred)
 
 
-def sklearn_objective(obj: BaseObjective) -> Any:
+def sklearn_objective(
+    obj: BaseObjective,
+) -> Callable[..., tuple[np.ndarray, np.ndarray]]:
     """An objective for ``xgboost.XGBClassifier(objective=...)``.
 
     ``f(y_true, y_pred, sample_weight=None) -> (grad, hess)``; XGBoost passes

@@ -300,6 +300,20 @@ def test_one_hot_soft_labels_train_the_same_model_as_class_ids():
         )
 
 
+def test_sklearn_objective_trains_soft_labels_with_xgbregressor():
+    X, y = make_data(n=400, k=3)
+    soft = 0.8 * np.eye(3)[y] + 0.2 * np.random.default_rng(0).dirichlet(np.ones(3), 400)
+    obj = SoftmaxCrossEntropy()
+    native = xgb.train(TREE, xgb.DMatrix(X, label=soft), 10, obj=objective(obj))
+    reg = xgb.XGBRegressor(
+        objective=sklearn_objective(obj), n_estimators=10, max_depth=3, learning_rate=0.3, n_jobs=1
+    ).fit(X, soft)
+    assert tree_structure(reg.get_booster()) == tree_structure(native)
+    np.testing.assert_array_equal(
+        reg.predict(X, output_margin=True), native.predict(xgb.DMatrix(X), output_margin=True)
+    )
+
+
 def test_targets_are_validated_once_per_dmatrix_and_freed_with_it():
     X, y = make_data(n=200, k=3)
     d, dv = xgb.DMatrix(X[:150], label=y[:150]), xgb.DMatrix(X[150:], label=y[150:])
@@ -576,6 +590,9 @@ def test_classifier_save_and_load_model(tmp_path, k, suffix):
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
     np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
     assert repr(loaded.objective) == repr(obj) and loaded.n_classes_ == k
+    from_memory = Classifier()
+    from_memory.load_model(clf.get_booster().save_raw("ubj"))
+    np.testing.assert_array_equal(from_memory.predict_proba(X), clf.predict_proba(X))
     # Like XGBClassifier.load_model, it restores the model, not the training
     # parameters: cloned and fitted again, it trains with the defaults.
     refit = clone(loaded).fit(X, y)
