@@ -130,6 +130,12 @@ def _layout_hint(raw: np.ndarray) -> str:
     )
 
 
+def _check_class_weight(obj: BaseObjective, k: int, where: str) -> None:
+    cw = obj.class_weight
+    if cw is not None and np.shape(cw)[0] != k:
+        raise ValueError(f"the objective's class_weight has {np.shape(cw)[0]} entries but {where}")
+
+
 def _check_fit(obj: BaseObjective, targets: Targets, predt: Any) -> np.ndarray:
     """Return the margins as an array after checking the targets fit them.
 
@@ -141,12 +147,8 @@ def _check_fit(obj: BaseObjective, targets: Targets, predt: Any) -> np.ndarray:
         raise ValueError(f"XGBoost margins must be (n,) or (n, K), got {_describe(raw)}")
     single = raw.ndim == 1
     k = 2 if single else raw.shape[1]
-    if obj.class_weight is not None and np.shape(obj.class_weight)[0] != k:
-        layout = "a single output (binary, K=2)" if single else f"K={k} outputs per row"
-        raise ValueError(
-            f"the objective's class_weight has {np.shape(obj.class_weight)[0]} entries but "
-            f"the XGBoost model has {layout}"
-        )
+    layout = "a single output (binary, K=2)" if single else f"K={k} outputs per row"
+    _check_class_weight(obj, k, f"the XGBoost model has {layout}")
     try:
         targets.check_fits(raw.shape[0], k, single_output=single)
     except ValueError as exc:
@@ -299,7 +301,7 @@ def metric(obj: BaseObjective) -> Callable[[np.ndarray, xgb.DMatrix], tuple[str,
 
 
 def init_raw(
-    obj: BaseObjective, dtrain: Any, *, num_class: int | None = None
+    obj: BaseObjective, dtrain: xgb.DMatrix, *, num_class: int | None = None
 ) -> np.ndarray | float:
     """Class-prior margins from a DMatrix's labels and weights.
 
@@ -344,7 +346,7 @@ def init_raw(
     return obj.init_raw(targets, n_classes=int(num_class))
 
 
-def set_base_margin(dmat: Any, init_raw: np.ndarray | float) -> None:
+def set_base_margin(dmat: xgb.DMatrix, init_raw: np.ndarray | float) -> None:
     """Set every row's ``base_margin`` of ``dmat`` to ``init_raw``.
 
     XGBoost adds the base margin to the trees' output, in place of
@@ -362,7 +364,7 @@ def set_base_margin(dmat: Any, init_raw: np.ndarray | float) -> None:
     dmat.set_base_margin(_tile(init_raw, dmat.num_row()))
 
 
-def stored_init_raw(booster: Any) -> np.ndarray | float:
+def stored_init_raw(booster: xgb.Booster) -> np.ndarray | float:
     """The class priors a :class:`Classifier` stored in its Booster.
 
     A Booster saved by a Classifier (``save_model``, or
@@ -475,7 +477,8 @@ def _objective_to_json(obj: BaseObjective) -> str:
         return v.item() if isinstance(v, np.generic) else v
 
     params = {k: plain(v) for k, v in obj.__getstate__().items()}
-    return json.dumps({"class": type(obj).__name__, "params": params})
+    cls = type(obj)
+    return json.dumps({"class": f"{cls.__module__}.{cls.__qualname__}", "params": params})
 
 
 def _objective_from_json(text: str | None) -> BaseObjective | None:
@@ -483,9 +486,9 @@ def _objective_from_json(text: str | None) -> BaseObjective | None:
     if text is None:
         return None
     spec = json.loads(text)
-    cls = getattr(_objectives, spec.get("class", ""), None)
-    if isinstance(cls, type) and issubclass(cls, BaseObjective):
-        return cls(**spec["params"])
+    module, _, name = spec["class"].rpartition(".")
+    if module == _objectives.__name__ and name in ("SoftmaxCrossEntropy", "WeightedBrier"):
+        return getattr(_objectives, name)(**spec["params"])
     return None
 
 
@@ -609,12 +612,7 @@ class Classifier(xgb.XGBClassifier):
                 f"y must hold the class ids 0..K-1 with K >= 2 and every class present, "
                 f"got classes {classes}"
             )
-        cw = obj.class_weight
-        if cw is not None and np.shape(cw)[0] != n_classes:
-            raise ValueError(
-                f"objective.class_weight has {np.shape(cw)[0]} entries but y has "
-                f"{n_classes} classes"
-            )
+        _check_class_weight(obj, n_classes, f"y has {n_classes} classes")
         targets = Targets(labels, sample_weight)
         single = n_classes == 2
         init = obj.init_raw(targets, n_classes=n_classes, single_output=single)
