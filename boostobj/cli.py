@@ -122,6 +122,88 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
+# ------------------------------------------------------------------ compare
+def _choices(kind: str, allowed: tuple[str, ...]):
+    def parse(text: str) -> list[str]:
+        items = [t.strip() for t in text.split(",") if t.strip()]
+        bad = [t for t in items if t not in allowed]
+        if not items or bad:
+            raise argparse.ArgumentTypeError(
+                f"{kind} must be a comma-separated subset of {','.join(allowed)}, got {text!r}"
+            )
+        return list(dict.fromkeys(items))
+
+    return parse
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from . import _compare, _compare_data
+
+    if args.csv is not None and args.dataset is not None:
+        raise UsageError("give either --csv or --dataset, not both")
+    if (args.csv is None) != (args.target is None):
+        raise UsageError("--csv and --target go together")
+    try:
+        if args.csv is not None:
+            problem = _compare_data.csv_problem(args.csv, args.target)
+        elif args.dataset is not None:
+            problem = _compare_data.shipped_problem(args.dataset)
+        else:
+            problem = _compare_data.synthetic_problem(
+                n=args.n, n_classes=args.classes, seed=args.seed
+            )
+        settings = _compare.Settings(
+            rounds=args.rounds,
+            learning_rate=args.learning_rate,
+            threads=args.threads,
+            seed=args.seed,
+            label_smoothing=args.label_smoothing,
+        )
+        runs, truth, y_test = _compare.compare(
+            problem,
+            args.engines,
+            args.objectives,
+            settings,
+            test_size=args.test_size,
+            progress=not args.no_progress,
+        )
+    except (ValueError, _compare.MissingDependency) as exc:
+        raise UsageError(str(exc)) from None
+    n_test = len(y_test)
+    print(
+        f"data: {problem.name}; {len(problem.y) - n_test} training and {n_test} test rows, "
+        f"{problem.X.shape[1]} features, {int(problem.y.max()) + 1} classes"
+    )
+    print(
+        f"settings: {args.rounds} rounds, learning rate {args.learning_rate}, seed {args.seed}, "
+        f"{args.threads} thread(s)"
+        + (f", label smoothing {args.label_smoothing}" if args.label_smoothing else "")
+    )
+    print("held-out scores (lower is better, but accuracy):")
+    print(_compare.format_table(runs, truth))
+    if args.plot:
+        try:
+            _compare.reliability_plot(runs, y_test, args.plot, problem.name)
+        except _compare.MissingDependency as exc:
+            raise UsageError(str(exc)) from None
+        print(f"reliability diagram: {args.plot}")
+    return EXIT_OK
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
+def _test_fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text}")
+    return value
+
+
 # ------------------------------------------------------------------ parser
 def _positive_int(text: str) -> int:
     value = int(text)
@@ -173,14 +255,62 @@ def build_parser() -> argparse.ArgumentParser:
         help="check only the gradient (for Gauss-Newton or scaled Hessians)",
     )
     check.set_defaults(run=run_check)
+
+    from ._compare import ENGINES, OBJECTIVES
+    from ._compare_data import SHIPPED_DATASETS
+
+    compare = sub.add_parser(
+        "compare",
+        help="train every engine x objective and compare held-out scores",
+        description=(
+            "Train xgboost and lightgbm with their built-in softmax, SoftmaxCrossEntropy and "
+            "WeightedBrier on one train/test split and print held-out log-loss, Brier score, "
+            "expected calibration error, accuracy and training time. Without --csv or "
+            "--dataset the data are synthetic with known class probabilities, and the table "
+            "also reports each model's KL divergence from them."
+        ),
+    )
+    source = compare.add_argument_group("data (default: synthetic with known probabilities)")
+    source.add_argument("--csv", metavar="FILE", help="CSV file with a header row")
+    source.add_argument("--target", metavar="COLUMN", help="the CSV column holding the classes")
+    source.add_argument("--dataset", choices=SHIPPED_DATASETS, help="a data set scikit-learn ships")
+    source.add_argument("--n", type=_positive_int, default=6000, help="synthetic rows (6000)")
+    source.add_argument("--classes", type=_positive_int, default=4, help="synthetic classes (4)")
+    compare.add_argument(
+        "--engines", type=_choices("--engines", ENGINES), default=list(ENGINES), metavar="LIST"
+    )
+    compare.add_argument(
+        "--objectives",
+        type=_choices("--objectives", OBJECTIVES),
+        default=list(OBJECTIVES),
+        metavar="LIST",
+        help="builtin,xent,brier (default: all)",
+    )
+    compare.add_argument("--rounds", type=_positive_int, default=100)
+    compare.add_argument("--learning-rate", type=_positive_float, default=0.05)
+    compare.add_argument("--seed", type=int, default=0)
+    compare.add_argument("--test-size", type=_test_fraction, default=0.3)
+    compare.add_argument(
+        "--label-smoothing",
+        type=_fraction,
+        default=0.0,
+        metavar="ALPHA",
+        help="train boostobj objectives on soft labels (1-ALPHA) one-hot + ALPHA/K",
+    )
+    compare.add_argument("--threads", type=_positive_int, default=1)
+    compare.add_argument("--plot", metavar="FILE.png", help="save a reliability diagram")
+    compare.add_argument("--no-progress", action="store_true", help="no progress bar")
+    compare.set_defaults(run=run_compare)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "k", 2) < 2 and not getattr(args, "single_output", False):
+    if args.command == "check" and args.k < 2 and not args.single_output:
         parser.error("--k must be >= 2 (use --single-output for a 1-D binary model)")
+    if args.command == "compare" and args.classes < 2:
+        parser.error("--classes must be >= 2")
     try:
         return args.run(args)
     except UsageError as exc:

@@ -1,0 +1,335 @@
+"""``boostobj compare``: train every engine x objective and print one table."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._compare_data import (
+    Problem,
+    brier,
+    expected_calibration_error,
+    kl_to_truth,
+    log_loss,
+    reliability_curve,
+)
+from .objectives import BaseObjective, SoftmaxCrossEntropy, WeightedBrier
+
+ENGINES = ("xgboost", "lightgbm")
+OBJECTIVES = ("builtin", "xent", "brier")
+
+
+class MissingDependency(Exception):
+    """An optional package the command needs is not installed."""
+
+
+def _import(name: str, extra: str):
+    try:
+        return __import__(name)
+    except ImportError:
+        raise MissingDependency(
+            f"{name} is not installed; install it with: pip install 'boostobj[{extra}]'"
+        ) from None
+
+
+def make_objective(name: str) -> BaseObjective | None:
+    return {"builtin": None, "xent": SoftmaxCrossEntropy(), "brier": WeightedBrier()}[name]
+
+
+@dataclass
+class Settings:
+    rounds: int = 100
+    learning_rate: float = 0.05
+    threads: int = 1
+    seed: int = 0
+    label_smoothing: float = 0.0
+
+
+@dataclass
+class Run:
+    engine: str
+    objective: str
+    proba: np.ndarray
+    seconds: float
+    note: str = ""
+    scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        names = {
+            "builtin": "built-in softmax",
+            "xent": "SoftmaxCrossEntropy",
+            "brier": "WeightedBrier",
+        }
+        return f"{self.engine} {names[self.objective]}{self.note}"
+
+
+class Progress:
+    """Counts boosting rounds across all runs: a tqdm bar, or plain lines without tqdm."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.bar = None
+        self.enabled = enabled
+        if enabled:
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                tqdm = None
+            if tqdm is not None:
+                self.bar = tqdm(total=total, unit="round", file=sys.stderr, leave=False)
+
+    def start(self, label: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description(label)
+        elif self.enabled:
+            print(f"training {label} ...", file=sys.stderr, flush=True)
+
+    def step(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def __deepcopy__(self, memo):  # engines copy callbacks; the bar must stay shared
+        return self
+
+
+def _xgboost_callback(progress: Progress):
+    xgb = _import("xgboost", "xgboost")
+
+    class Tick(xgb.callback.TrainingCallback):
+        def after_iteration(self, model, epoch, evals_log) -> bool:
+            progress.step()
+            return False
+
+        def __deepcopy__(self, memo):
+            return self
+
+    return Tick()
+
+
+def _lightgbm_callback(progress: Progress):
+    def tick(env) -> None:
+        progress.step()
+
+    return tick
+
+
+def _smoothed(y: np.ndarray, k: int, alpha: float) -> np.ndarray:
+    return (1.0 - alpha) * np.eye(k)[y] + alpha / k
+
+
+def train_xgboost(
+    objective: str, X, y, X_test, k: int, settings: Settings, progress: Progress
+) -> tuple[np.ndarray, str]:
+    xgb = _import("xgboost", "xgboost")
+    import boostobj.xgboost as bx
+
+    params = dict(
+        n_estimators=settings.rounds,
+        learning_rate=settings.learning_rate,
+        max_depth=4,
+        tree_method="hist",
+        n_jobs=settings.threads,
+        random_state=settings.seed,
+    )
+    obj = make_objective(objective)
+    callbacks = [_xgboost_callback(progress)]
+    if obj is not None and settings.label_smoothing > 0:
+        # Soft labels need the native API: a 2-D label trains a K-output model.
+        soft = _smoothed(y, k, settings.label_smoothing)
+        start = obj.init_raw(soft)
+        dtrain = xgb.DMatrix(X, label=soft, base_margin=np.tile(start, (len(y), 1)))
+        booster = xgb.train(
+            {
+                "tree_method": "hist",
+                "max_depth": 4,
+                "eta": settings.learning_rate,
+                "nthread": settings.threads,
+                "seed": settings.seed,
+                "disable_default_eval_metric": 1,
+            },
+            dtrain,
+            settings.rounds,
+            obj=bx.objective(obj),
+            callbacks=callbacks,
+        )
+        dtest = xgb.DMatrix(X_test, base_margin=np.tile(start, (X_test.shape[0], 1)))
+        return obj.predict_proba(booster.predict(dtest, output_margin=True)), " (smoothed)"
+    if obj is None:
+        model = xgb.XGBClassifier(**params, callbacks=callbacks)
+    else:
+        model = bx.Classifier(objective=obj, **params, callbacks=callbacks)
+    model.fit(X, y)
+    note = " (hard labels)" if settings.label_smoothing > 0 else ""
+    return _full_proba(model.predict_proba(X_test), model.classes_, k), note
+
+
+def train_lightgbm(
+    objective: str, X, y, X_test, k: int, settings: Settings, progress: Progress
+) -> tuple[np.ndarray, str]:
+    lgb = _import("lightgbm", "lightgbm")
+    import boostobj.lightgbm as bl
+
+    params = dict(
+        n_estimators=settings.rounds,
+        learning_rate=settings.learning_rate,
+        num_leaves=15,
+        n_jobs=settings.threads,
+        random_state=settings.seed,
+        verbose=-1,
+    )
+    obj = make_objective(objective)
+    callbacks = [_lightgbm_callback(progress)]
+    if obj is not None and settings.label_smoothing > 0:
+        soft = _smoothed(y, k, settings.label_smoothing)
+        start = obj.init_raw(soft)
+        dtrain = bl.attach_targets(lgb.Dataset(X), soft, init_raw=start)
+        booster = lgb.train(
+            {
+                "objective": bl.objective(obj),
+                "num_class": k,
+                "metric": "None",
+                "verbose": -1,
+                "num_threads": settings.threads,
+                "learning_rate": settings.learning_rate,
+                "num_leaves": 15,
+                "seed": settings.seed,
+            },
+            dtrain,
+            settings.rounds,
+            callbacks=callbacks,
+        )
+        bl.add_init_raw(booster, start)
+        return obj.predict_proba(booster.predict(X_test, raw_score=True)), " (smoothed)"
+    if obj is None:
+        model = lgb.LGBMClassifier(**params)
+    else:
+        model = bl.Classifier(objective=obj, **params)
+    model.fit(X, y, callbacks=callbacks)
+    note = " (hard labels)" if settings.label_smoothing > 0 else ""
+    return _full_proba(model.predict_proba(X_test), model.classes_, k), note
+
+
+def _full_proba(proba: np.ndarray, classes: Any, k: int) -> np.ndarray:
+    """Probabilities for all K classes (a class absent from training gets 0)."""
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.shape[1] == k:
+        return proba
+    full = np.zeros((proba.shape[0], k))
+    full[:, np.asarray(classes, dtype=int)] = proba
+    return full
+
+
+def split(problem: Problem, test_size: float, seed: int):
+    """A stratified train/test split, deterministic given ``seed``."""
+    rng = np.random.default_rng(seed)
+    test = np.zeros(len(problem.y), dtype=bool)
+    for c in np.unique(problem.y):
+        idx = np.flatnonzero(problem.y == c)
+        rng.shuffle(idx)
+        test[idx[: round(test_size * len(idx))]] = True
+    if test.all() or not test.any():
+        raise ValueError(f"--test-size {test_size} leaves no training or no test rows")
+    return ~test, test
+
+
+def compare(
+    problem: Problem,
+    engines: list[str],
+    objectives: list[str],
+    settings: Settings,
+    *,
+    test_size: float = 0.3,
+    progress: bool = True,
+) -> tuple[list[Run], dict[str, float] | None, np.ndarray]:
+    """Train each engine x objective; return the runs, the truth's scores, the test labels."""
+    train, test = split(problem, test_size, settings.seed)
+    k = int(problem.y.max()) + 1
+    X, y, X_test, y_test = problem.X[train], problem.y[train], problem.X[test], problem.y[test]
+    if len(np.unique(y)) < 2:
+        raise ValueError("the training split holds a single class; use more data")
+    trainers = {"xgboost": train_xgboost, "lightgbm": train_lightgbm}
+    for engine in engines:  # fail before training anything
+        _import(engine, engine)
+    bar = Progress(settings.rounds * len(engines) * len(objectives), progress)
+    runs = []
+    try:
+        for engine in engines:
+            for objective in objectives:
+                run_label = Run(engine, objective, np.empty(0), 0.0).label
+                bar.start(run_label)
+                t0 = time.perf_counter()
+                proba, note = trainers[engine](objective, X, y, X_test, k, settings, bar)
+                runs.append(Run(engine, objective, proba, time.perf_counter() - t0, note))
+    finally:
+        bar.close()
+    truth = None
+    if problem.true_proba is not None:
+        tp = problem.true_proba[test]
+        truth = _scores(y_test, tp, None)
+        for run in runs:
+            run.scores = _scores(y_test, run.proba, tp)
+    else:
+        for run in runs:
+            run.scores = _scores(y_test, run.proba, None)
+    return runs, truth, y_test
+
+
+def _scores(y, proba, true_proba) -> dict[str, float]:
+    scores = {
+        "log-loss": log_loss(y, proba),
+        "Brier": brier(y, proba),
+        "ECE": expected_calibration_error(y, proba),
+        "accuracy": float(np.mean(proba.argmax(axis=1) == y)),
+    }
+    if true_proba is not None:
+        scores["KL to truth"] = kl_to_truth(true_proba, proba)
+    return scores
+
+
+def format_table(runs: list[Run], truth: dict[str, float] | None) -> str:
+    columns = ["log-loss", "Brier", "ECE", "accuracy"]
+    if truth is not None:
+        columns.append("KL to truth")
+    width = max([len(r.label) for r in runs] + [24])
+    head = f"{'run':{width}s} " + " ".join(f"{c:>11s}" for c in columns) + f" {'train s':>8s}"
+    lines = [head, "-" * len(head)]
+    for run in runs:
+        cells = " ".join(f"{run.scores[c]:11.4f}" for c in columns)
+        lines.append(f"{run.label:{width}s} {cells} {run.seconds:8.2f}")
+    if truth is not None:
+        truth = {**truth, "KL to truth": 0.0}
+        cells = " ".join(f"{truth[c]:11.4f}" for c in columns)
+        lines.append(f"{'true probabilities':{width}s} {cells} {'':>8s}")
+    return "\n".join(lines)
+
+
+def reliability_plot(runs: list[Run], y_test: np.ndarray, path: str, title: str) -> None:
+    """Save a reliability diagram (top-label confidence vs accuracy), one curve per run."""
+    _import("matplotlib", "plot")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 6))
+    ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", label="perfect calibration")
+    for run in runs:
+        xs, ys = reliability_curve(y_test, run.proba)
+        ax.plot(xs, ys, marker="o", label=f"{run.label} (ECE {run.scores['ECE']:.3f})")
+    ax.set_xlabel("confidence (top-class probability)")
+    ax.set_ylabel("accuracy")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_title(title)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
