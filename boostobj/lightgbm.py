@@ -57,6 +57,7 @@ releases does not run with scikit-learn 1.9. Version-dependent behaviour:
 from __future__ import annotations
 
 import copy
+import threading
 import warnings
 import weakref
 from collections.abc import Callable
@@ -255,14 +256,33 @@ def _grad_hess_float32(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gradient and Hessian as float32 in LightGBM's column-major layout.
 
-    Computed in float64 into C-ordered buffers (the objectives' fastest
-    path), then rounded once into Fortran-ordered float32 arrays, which
-    LightGBM's ``ravel(order="F")`` and float32 conversion leave uncopied.
+    Computed in float64 into reused Fortran-ordered buffers, then rounded
+    once into fresh Fortran-ordered float32 arrays, which LightGBM's
+    ``ravel(order="F")`` and float32 conversion leave uncopied.
     """
-    grad64 = np.empty(preds.shape, dtype=np.float64)
-    hess64 = np.empty(preds.shape, dtype=np.float64)
+    grad64, hess64 = _scratch(targets, preds.shape)
     obj.grad_hess(targets, preds, grad_out=grad64, hess_out=hess64)
     return grad64.astype(np.float32, order="F"), hess64.astype(np.float32, order="F")
+
+
+# Targets -> {thread id: (grad, hess)}: float64 Fortran-ordered scratch reused
+# every round. Fresh 16 MB arrays page-fault on every write and a C-ordered
+# result needs a transposing copy: at 200k x 10 the objective took 26 ms per
+# round that way and takes 9 ms with reused Fortran-ordered buffers. Per
+# thread, so that concurrent trainings on one Dataset never share buffers.
+_SCRATCH: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _scratch(targets: Targets, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    per_thread = _SCRATCH.setdefault(targets, {})
+    tid = threading.get_ident()
+    buffers = per_thread.get(tid)
+    if buffers is None or buffers[0].shape != shape:
+        buffers = per_thread[tid] = (
+            np.empty(shape, dtype=np.float64, order="F"),
+            np.empty(shape, dtype=np.float64, order="F"),
+        )
+    return buffers
 
 
 def _mean_loss(obj: BaseObjective, targets: Targets, preds: np.ndarray) -> float:

@@ -985,3 +985,29 @@ def test_the_adapter_imports_lightgbm_only_for_the_classifier():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False True True"
+
+
+def test_objective_results_are_fresh_arrays_while_its_scratch_is_reused():
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(300, 3)), rng.integers(0, 3, 300)
+    dtrain = lgb.Dataset(X, y, params={"verbose": -1}).construct()
+    f = bl.objective(SoftmaxCrossEntropy())
+    preds_a = np.asfortranarray(rng.normal(size=(300, 3)))
+    preds_b = np.asfortranarray(rng.normal(size=(300, 3)))
+    grad_a, hess_a = f(preds_a, dtrain)
+    kept = grad_a.copy(), hess_a.copy()
+    grad_b, _ = f(preds_b, dtrain)
+    np.testing.assert_array_equal(grad_a, kept[0])  # the second call changed nothing
+    np.testing.assert_array_equal(hess_a, kept[1])
+    assert not np.shares_memory(grad_a, grad_b)
+    expected, _ = SoftmaxCrossEntropy().grad_hess(y, preds_b)
+    np.testing.assert_array_equal(grad_b, expected.astype(np.float32))
+    # Concurrent calls from threads (each with its own scratch) agree with serial ones.
+    from concurrent.futures import ThreadPoolExecutor
+
+    inputs = [np.asfortranarray(rng.normal(size=(300, 3))) for _ in range(8)]
+    serial = [f(p, dtrain)[0] for p in inputs]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(lambda p: f(p, dtrain)[0], inputs))
+    for a, b in zip(serial, parallel, strict=True):
+        np.testing.assert_array_equal(a, b)
