@@ -503,10 +503,15 @@ class WeightedBrier(BaseObjective):
     class_weight : array-like of shape (K,), default=None
     hessian : {"gauss-newton", "exact"}, default="gauss-newton"
         Which diagonal ``grad_hess`` returns. The default is the Gauss-Newton
-        diagonal: it is never negative, so every leaf gets a finite,
-        descent-direction Newton step, while the exact diagonal can make
-        a leaf's Hessian sum negative and its step point uphill unless it is
-        floored (``min_hessian``).
+        diagonal, chosen by measurement: on scikit-learn's digits (5-fold,
+        held out) it trained better models than the exact diagonal with the
+        best floor found, with Brier score 0.0397 against 0.1010 in XGBoost
+        (``min_child_weight=0, reg_lambda=0.01``) and 0.0444 against 0.0598 in
+        LightGBM (``benchmarks/xgboost_digits.py``,
+        ``examples/lightgbm_sklearn.py``). It is never negative, so every
+        leaf gets a descent step; the exact diagonal can make a leaf's
+        Hessian sum negative and its step point uphill unless it is floored
+        (``min_hessian``), and even floored its steps are too long.
     hessian_scale : float, default=1.0
     min_hessian : float or None, default=None
 
