@@ -15,12 +15,23 @@ _SAFE_TOTAL = {
 }
 
 
+# Appended to the error for non-finite margins: during training they mean the
+# boosting diverged, not that the user passed bad data.
+DIVERGED_HINT = (
+    "If an engine produced these margins, training diverged: lower the learning "
+    "rate, or set min_hessian to a positive floor (e.g. 1e-6) so no leaf divides "
+    "by a vanishing Hessian"
+)
+
+
 def check_block_finite(z: np.ndarray, first_row: int) -> None:
     """Raise ``ValueError`` if this block of margins holds NaN or infinity."""
     bad = ~np.isfinite(z)
     if bad.any():
         i = int(np.nonzero(bad.any(axis=1))[0][0])
-        raise ValueError(f"raw must be finite, got {z[i]!r} in row {first_row + i}")
+        raise ValueError(
+            f"raw must be finite, got {z[i]!r} in row {first_row + i}. {DIVERGED_HINT}"
+        )
 
 
 def check_finite_fast(z: np.ndarray, ws: Workspace, first_row: int) -> None:

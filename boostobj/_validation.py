@@ -87,7 +87,9 @@ def check_finite_blockwise(x: np.ndarray, name: str) -> None:
     for rows in row_blocks(flat.shape[0], flat.shape[1]):
         block = flat[rows]
         # A sum is finite when every term is, unless it overflows: confirm then.
-        if not np.isfinite(np.sum(block, dtype=np.float64)):
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.sum(block, dtype=np.float64)
+        if not np.isfinite(total):
             bad = ~np.isfinite(block)
             if bad.any():
                 i = rows.start + int(np.nonzero(bad.any(axis=1))[0][0])
@@ -231,6 +233,11 @@ class Targets:
 
         ``n_classes`` is K (2 for a single-output binary model).
         """
+        if n_classes < 2:
+            raise ValueError(
+                f"raw must have K >= 2 columns (or be 1-D for a single-output binary model), "
+                f"got K={n_classes}"
+            )
         if n != self.n_samples:
             raise ValueError(
                 f"labels and raw must have the same number of rows: labels has "

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ._validation import as_numeric_array
+
 __all__ = ["CheckResult", "check_grad_hess"]
 
 # A power of two: z + h is exact for |z| < 2**42 in float64, so the step
@@ -171,14 +173,17 @@ def check_grad_hess(
             f"objective must have loss and grad_hess methods, got {type(objective).__name__}"
         )
     for name, value in (("step", step), ("rtol", rtol), ("atol", atol)):
-        if not (isinstance(value, (int, float, np.floating)) and np.isfinite(value) and value >= 0):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name} must be a finite number >= 0, got {value!r}")
+        if not (np.isfinite(value) and value >= 0):
             raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     if step <= 0:
         raise ValueError(f"step must be > 0, got {step!r}")
-    try:
-        z0 = np.array(raw, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"raw must be an array of numbers: {exc}") from None
+    if not isinstance(check_hessian, (bool, np.bool_)):
+        raise TypeError(f"check_hessian must be True or False, got {check_hessian!r}")
+    # Same dtype rules as the objectives: boolean, float16, object and string
+    # margins are refused rather than silently converted.
+    z0 = np.array(as_numeric_array(raw, "raw"), dtype=np.float64)
     if z0.ndim not in (1, 2) or z0.shape[0] == 0:
         raise ValueError(f"raw must have shape (n,) or (n, K) with n >= 1, got shape {z0.shape}")
     extra = () if sample_weight is None else (sample_weight,)

@@ -57,7 +57,12 @@ def _check_n_threads(n_threads: int) -> int:
     return int(n_threads)
 
 
-def _check_out(out: np.ndarray | None, name: str, raw: np.ndarray) -> np.ndarray:
+def _check_out(
+    out: np.ndarray | None,
+    name: str,
+    raw: np.ndarray,
+    inputs: tuple[tuple[Any, str], ...] = (),
+) -> np.ndarray:
     if out is None:
         return np.empty(raw.shape, dtype=raw.dtype)
     if not isinstance(out, np.ndarray):
@@ -71,7 +76,39 @@ def _check_out(out: np.ndarray | None, name: str, raw: np.ndarray) -> np.ndarray
         raise ValueError(f"{name} must be writeable")
     if np.may_share_memory(out, raw):
         raise ValueError(f"{name} must not share memory with raw")
+    for other, what in inputs:
+        if other is not None and np.may_share_memory(out, other):
+            raise ValueError(
+                f"{name} must not share memory with {what}: it would be overwritten while "
+                f"it is read; pass a separate buffer"
+            )
     return out
+
+
+def _hessian_floor(floor: float, dtype: np.dtype) -> Any:
+    """``floor`` in ``dtype``, rounded up so that a positive floor stays positive.
+
+    float32 rounds 1e-50 to 0 and 1e-8 to slightly below 1e-8; either would
+    let a Hessian below the requested floor through.
+    """
+    value = np.asarray(floor, dtype=dtype)[()]
+    if float(value) < float(floor):  # compared in float64: NEP 50 would cast floor to dtype
+        value = np.nextafter(value, dtype.type(np.inf))
+    return value
+
+
+def _check_safe_block(grad: np.ndarray, hess: np.ndarray, first_row: int) -> None:
+    """Raise ``ValueError`` if a floored block still holds NaN or infinity."""
+    for what, a in (("grad", grad), ("hess", hess)):
+        if not np.isfinite(np.sum(a)):
+            bad = ~np.isfinite(a)
+            if bad.any():
+                i = int(np.nonzero(bad.reshape(a.shape[0], -1).any(axis=1))[0][0])
+                raise ValueError(
+                    f"{what} must be finite when min_hessian is set, got {a[i]!r} in row "
+                    f"{first_row + i}; the sample weights are too large for "
+                    f"{a.dtype}: rescale sample_weight or compute in float64"
+                )
 
 
 class BaseObjective:
@@ -218,8 +255,13 @@ class BaseObjective:
         """
         targets, raw = self._prepare(labels, raw, sample_weight)
         n_threads = _check_n_threads(n_threads)
-        grad = _check_out(grad_out, "grad_out", raw)
-        hess = _check_out(hess_out, "hess_out", raw)
+        inputs = (
+            (targets.codes, "labels"),
+            (targets.probs, "labels"),
+            (targets.sample_weight, "sample_weight"),
+        )
+        grad = _check_out(grad_out, "grad_out", raw, inputs)
+        hess = _check_out(hess_out, "hess_out", raw, (*inputs, (grad_out, "grad_out")))
         single = raw.ndim == 1
         k = 2 if single else raw.shape[1]
         # Blocks are computed in place in the outputs when both have the same
@@ -228,10 +270,13 @@ class BaseObjective:
             not single and strided_ok(grad) and strided_ok(hess) and grad.strides == hess.strides
         )
         scale = float(self.hessian_scale)
+        safe = self.min_hessian is not None and self.min_hessian > 0
+        floor = None if self.min_hessian is None else _hessian_floor(self.min_hessian, raw.dtype)
 
         def work(blocks):
             ws = Workspace(k, raw.dtype)
-            with np.errstate(over="ignore", under="ignore"):
+            # In safe mode a NaN is reported as a ValueError below, not a warning.
+            with np.errstate(over="ignore", under="ignore", invalid="ignore" if safe else "warn"):
                 for rows in blocks:
                     blk = make_block(targets, raw, self._class_weight, rows)
                     b = rows.stop - rows.start
@@ -242,8 +287,10 @@ class BaseObjective:
                     self._grad_hess_block(blk, g, h, ws)
                     if scale != 1.0:
                         h *= scale
-                    if self.min_hessian is not None:
-                        np.maximum(h, self.min_hessian, out=h)
+                    if floor is not None:
+                        np.maximum(h, floor, out=h)
+                    if safe:
+                        _check_safe_block(g, h, rows.start)
                     if not direct:
                         grad[rows] = g[:, 1] if single else g
                         hess[rows] = h[:, 1] if single else h
@@ -311,6 +358,8 @@ class BaseObjective:
         if single_output:
             k = 2
         elif n_classes is not None:
+            if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)):
+                raise TypeError(f"n_classes must be an int >= 2 or None, got {n_classes!r}")
             k = int(n_classes)
         elif targets.soft:
             k = targets.n_label_columns
@@ -404,8 +453,9 @@ class SoftmaxCrossEntropy(BaseObjective):
             tiny = np.finfo(z.dtype).tiny
             with np.errstate(divide="ignore"):
                 loss = np.log1p(other / np.maximum(at_label, tiny))
-            # Where e_c underflowed the loss is large: log(total) + shift - z_c.
-            gone = at_label < tiny
+            # Where e_c underflowed, or other / e_c overflowed (float32 margins
+            # 46 and -43: 4.7e38), the loss is large: log(total) + shift - z_c.
+            gone = (at_label < tiny) | ~np.isfinite(loss)
             if np.any(gone):
                 z_label = z[np.arange(b), blk.codes][gone]
                 offset = 0.0 if shift is None else shift[gone]
@@ -439,7 +489,9 @@ class SoftmaxCrossEntropy(BaseObjective):
             hess *= grad
             hess *= a_total
             grad *= a_total
-            grad -= a
+            # a in the output dtype, like A: a certain, right prediction then
+            # gets exactly 0, not float32's rounding of w (about 6e-8 w).
+            grad -= a.astype(dtype, copy=False)
             return
         flat, idx = label_index(grad, blk.codes)
         # The label entries are set aside and zeroed, so `other` = sum of the
@@ -592,7 +644,8 @@ class WeightedBrier(BaseObjective):
         # S = sum_j p_j r_j = Q - sum_j w_j p_j y_j; then t <- r - S = w p - w y - S
         if blk.codes is not None:
             pflat, idx = label_index(p, blk.codes)
-            c_label = 1.0 if c is None else blk.class_w_at_labels()
+            # In the dtype of wp, so that r - S is exactly 0 where p is one-hot and right.
+            c_label = 1.0 if c is None else blk.class_w_at_labels().astype(dtype)
             s = q - c_label * pflat[idx]
             np.subtract(wp, s[:, None], out=t)
             if t.strides == p.strides:
@@ -601,7 +654,7 @@ class WeightedBrier(BaseObjective):
                 tflat, tidx = label_index(t, blk.codes)
                 tflat[tidx] -= c_label
         else:
-            wy = blk.probs if c is None else blk.probs * c
+            wy = (blk.probs if c is None else blk.probs * c).astype(dtype, copy=False)
             np.multiply(p, wy, out=t)
             s = q - (t @ np.ones(t.shape[1], dtype=t.dtype))
             np.subtract(wp, wy, out=t)
