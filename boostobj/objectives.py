@@ -123,7 +123,11 @@ class BaseObjective:
         built-in objective (XGBoost uses 2, LightGBM ``K / (K - 1)`` for
         softmax cross-entropy).
     min_hessian : float or None, default=None
-        Floor applied to the scaled Hessian; None applies none.
+        Floor applied to the scaled, weighted Hessian (zero weights included);
+        None applies none. It is rounded up to the margins' dtype, so a
+        positive floor stays positive in float32. A positive floor is "safe
+        mode": ``grad_hess`` then also raises ``ValueError`` rather than
+        return a gradient or Hessian that overflowed.
     """
 
     #: Name used in engine metric logs.
