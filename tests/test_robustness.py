@@ -654,3 +654,35 @@ def test_cli_check_reports_an_objective_returning_nan(tmp_path):
     out = _cli("check", "nan_objective:NaNHess", "--n", "20", cwd=tmp_path)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "hess has non-finite values" in out.stdout and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("engine", ["xgboost", "lightgbm"])
+def test_no_boosting_round_feeds_the_engine_a_hessian_below_the_floor(engine):
+    # The exact Brier Hessian is negative where confident predictions are
+    # wrong; a large learning rate gets there within a few rounds.
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(300, 4))
+    y = (x[:, 0] > 0).astype(int) + (x[:, 1] > 0.5)
+    y[::7] = (y[::7] + 1) % 3  # noisy labels: confident and wrong somewhere
+    floor = 1e-3
+    fn = (bxgb if engine == "xgboost" else blgb).objective(
+        WeightedBrier(hessian="exact", min_hessian=floor)
+    )
+    lowest = []
+
+    def recording(preds, data):
+        grad, hess = fn(preds, data)
+        assert np.all(np.isfinite(grad)) and not np.any(np.isnan(hess))
+        lowest.append(float(np.min(hess)))
+        return grad, hess
+
+    if engine == "xgboost":
+        params = {"num_class": 3, "learning_rate": 1.0, "max_depth": 3, "nthread": 1}
+        xgb.train(params, xgb.DMatrix(x, label=y, nthread=1), 15, obj=recording)
+    else:
+        params = {"objective": recording, "num_class": 3, "learning_rate": 1.0}
+        params.update(num_threads=1, verbose=-1, min_data_in_leaf=5)
+        lgb.train(params, lgb.Dataset(x, label=y), 15)
+    assert len(lowest) == 15 and min(lowest) >= floor
+    # The floor binds (the exact Hessian went below it), so the check is not vacuous.
+    assert min(lowest) == pytest.approx(floor, rel=1e-6)
