@@ -12,6 +12,8 @@ worker may have called it.
 from __future__ import annotations
 
 import pickle
+import runpy
+from pathlib import Path
 
 import cloudpickle
 import dask.array as da
@@ -65,6 +67,7 @@ class CountingBrier(_Counting, WeightedBrier):
 
 
 OBJECTIVES = {"xent": CountingXent, "brier": CountingBrier}
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 @pytest.fixture(scope="module")
@@ -310,3 +313,23 @@ def test_dask_lgbm_classifier_matches_single_machine(client, rows_seen, name):
     print(f"DaskLGBMClassifier {name}: {distributed:.6f} vs single {single_loss:.6f}")
     assert abs(distributed - single_loss) < LGB_MARGIN
     assert isinstance(model.booster_, lgb.Booster)
+
+
+# ----------------------------------------------------------------- example
+# On digits LightGBM's Dask model is 0.018 worse in held-out log-loss (0.083
+# vs 0.065) than the single-machine one. The gap is LightGBM's data-parallel
+# learner: a plain numpy objective function shows it too, and so does the
+# built-in multiclass objective with boost_from_average=False (its Dask and
+# single-machine margins part from the second round on). XGBoost's stay equal.
+EXAMPLE_LGB_MARGIN = 0.03
+
+
+@pytest.mark.filterwarnings("ignore:Parameter n_jobs will be ignored")  # threads come from Dask
+def test_dask_example():
+    r = runpy.run_path(str(EXAMPLES / "dask_training.py"))["main"]()
+    assert r["n_workers"] == 2
+    assert len(r["log_loss"]) == 3
+    for key, (distributed, single) in r["log_loss"].items():
+        margin = XGB_MARGIN if key.startswith("xgboost") else EXAMPLE_LGB_MARGIN
+        assert abs(distributed - single) < margin, key
+        assert distributed < 0.1 < r["prior_log_loss"], key
