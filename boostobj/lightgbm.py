@@ -30,6 +30,15 @@ and validation sets, and after training call :func:`add_init_raw` to add the
 same margins to the model's first trees: the Booster then predicts complete
 margins, also after ``save_model`` and reloading.
 
+Dask
+----
+``lightgbm.dask.DaskLGBMClassifier(objective=sklearn_objective(obj))``
+trains on dask arrays, each worker calling the objective on its own rows.
+:func:`dask_init_raw` computes the class priors in one distributed pass,
+:func:`dask_init_score` turns them into the ``init_score`` collection, and
+:func:`dask_predict_proba` turns raw scores into probabilities. These three
+use dask but not lightgbm, and serve ``boostobj.xgboost`` too.
+
 scikit-learn API
 ----------------
 :class:`Classifier` does all of the above for you. :func:`sklearn_objective`
