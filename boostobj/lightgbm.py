@@ -75,7 +75,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._validation import Targets, _describe
-from .objectives import BaseObjective
+from .objectives import BaseObjective, engine_float32
+from .objectives import check_objective as _check_objective
 
 if TYPE_CHECKING:
     import lightgbm as lgb
@@ -102,15 +103,6 @@ _ATTACHED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # Dataset -> (label array, weight array or None, Targets): valid while the
 # Dataset still returns those very arrays (set_label/set_weight replace them).
 _DERIVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _check_objective(obj: Any, name: str = "obj") -> BaseObjective:
-    if not isinstance(obj, BaseObjective):
-        raise TypeError(
-            f"{name} must be a boostobj objective such as SoftmaxCrossEntropy() or "
-            f"WeightedBrier(), got {obj!r}"
-        )
-    return obj
 
 
 def _dataset_rows(dataset: Any) -> int | None:
@@ -207,6 +199,8 @@ def attach_targets(
 
 def _dataset_targets(dataset: Any, role: str) -> Targets:
     """The validated targets of a Dataset, built once and cached."""
+    if not hasattr(dataset, "get_label"):
+        raise TypeError(f"the {role} data must be a lightgbm.Dataset, got {type(dataset).__name__}")
     attached = _ATTACHED.get(dataset)
     if attached is not None:
         return attached
@@ -272,9 +266,11 @@ def _grad_hess_float32(
     once into fresh Fortran-ordered float32 arrays, which LightGBM's
     ``ravel(order="F")`` and float32 conversion leave uncopied.
     """
+    if preds.dtype == np.float32:  # LightGBM passes float64; direct callers may not
+        preds = preds.astype(np.float64)
     grad64, hess64 = _scratch(targets, preds.shape)
     obj.grad_hess(targets, preds, grad_out=grad64, hess_out=hess64)
-    return grad64.astype(np.float32, order="F"), hess64.astype(np.float32, order="F")
+    return engine_float32(obj, grad64, hess64, order="F")
 
 
 # Targets -> {thread id: (grad, hess)}: float64 Fortran-ordered scratch reused

@@ -23,6 +23,7 @@ never modified. Results have the dtype of ``raw``.
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 import numpy as np
@@ -109,6 +110,34 @@ def _check_safe_block(grad: np.ndarray, hess: np.ndarray, first_row: int) -> Non
                     f"{first_row + i}; the sample weights are too large for "
                     f"{a.dtype}: rescale sample_weight or compute in float64"
                 )
+
+
+def check_objective(obj: Any, name: str = "obj") -> BaseObjective:
+    """Return ``obj`` if it is a boostobj objective, else raise ``TypeError`` naming ``name``."""
+    if not isinstance(obj, BaseObjective):
+        raise TypeError(
+            f"{name} must be a boostobj objective such as SoftmaxCrossEntropy() or "
+            f"WeightedBrier(), got {type(obj).__name__} {reprlib.repr(obj)}"
+        )
+    return obj
+
+
+def engine_float32(
+    obj: BaseObjective, grad: np.ndarray, hess: np.ndarray, order: str = "C"
+) -> tuple[np.ndarray, np.ndarray]:
+    """``grad`` and ``hess`` as float32 for an engine, keeping the safe mode.
+
+    Both engines store gradient pairs in float32. Rounding there can undo
+    ``min_hessian`` (float32 rounds 1e-50 to 0 and 1e-8 to just below it) and
+    overflow beyond 3.4e38, so with a floor set the floor is applied again,
+    rounded up, and the result must be finite.
+    """
+    g = grad.astype(np.float32, order=order, copy=False)
+    h = hess.astype(np.float32, order=order, copy=False)
+    if obj.min_hessian is not None:
+        np.maximum(h, _hessian_floor(obj.min_hessian, h.dtype), out=h)
+        _check_safe_block(g, h, 0)
+    return g, h
 
 
 class BaseObjective:

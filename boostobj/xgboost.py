@@ -72,7 +72,8 @@ from . import objectives as _objectives
 from ._validation import Targets, _describe
 from .lightgbm import dask_init_score as _dask_tile
 from .lightgbm import dask_predict_proba
-from .objectives import BaseObjective, SoftmaxCrossEntropy
+from .objectives import BaseObjective, SoftmaxCrossEntropy, engine_float32
+from .objectives import check_objective as _check_objective
 
 __all__ = [
     "INIT_RAW_ATTR",
@@ -96,13 +97,6 @@ OBJECTIVE_ATTR = "boostobj_objective"
 
 
 # ----------------------------------------------------------------- helpers
-def _check_objective(obj: Any, name: str = "obj") -> BaseObjective:
-    if not isinstance(obj, BaseObjective):
-        raise TypeError(
-            f"{name} must be a boostobj objective such as SoftmaxCrossEntropy() or "
-            f"WeightedBrier(), got {type(obj).__name__}"
-        )
-    return obj
 
 
 def _label_array(label: Any, n_rows: int) -> np.ndarray:
@@ -168,7 +162,7 @@ def _grad_hess(obj: BaseObjective, targets: Targets, predt: Any) -> tuple[np.nda
     raw = _check_fit(obj, targets, predt)
     grad, hess = obj.grad_hess(targets, raw)
     # XGBoost stores gradient pairs in float32; float16 and bool would be garbage.
-    return grad.astype(np.float32, copy=False), hess.astype(np.float32, copy=False)
+    return engine_float32(obj, grad, hess)
 
 
 def _mean_loss(obj: BaseObjective, targets: Targets, predt: Any) -> float:

@@ -686,3 +686,51 @@ def test_no_boosting_round_feeds_the_engine_a_hessian_below_the_floor(engine):
     assert len(lowest) == 15 and min(lowest) >= floor
     # The floor binds (the exact Hessian went below it), so the check is not vacuous.
     assert min(lowest) == pytest.approx(floor, rel=1e-6)
+
+
+# ----------------------------------------------- adapter fixes (float32 floor, NaN labels)
+@pytest.mark.parametrize("floor", [1e-50, 1e-8])
+def test_engine_float32_keeps_the_safe_mode_floor(floor):
+    import lightgbm as lgb
+    import xgboost as xgb
+
+    import boostobj.lightgbm as blgb
+    import boostobj.xgboost as bxgb
+
+    raw = np.array([[1e4, -1e4, 0.0]] * 12)
+    labels = np.zeros(12)
+    obj = SoftmaxCrossEntropy(min_hessian=floor)
+    x_grad, x_hess = bxgb.objective(obj)(
+        raw.astype(np.float32), xgb.DMatrix(np.zeros((12, 1)), label=labels)
+    )
+    dataset = lgb.Dataset(np.zeros((12, 1)), label=labels, params={"verbose": -1}).construct()
+    l_grad, l_hess = blgb.objective(obj)(np.asfortranarray(raw), dataset)
+    for grad, hess in ((x_grad, x_hess), (l_grad, l_hess)):
+        assert grad.dtype == hess.dtype == np.float32
+        assert np.all(hess >= floor) and np.all(hess > 0)  # float32 rounding would give 0
+
+
+def test_lightgbm_objective_explains_a_non_dataset_and_accepts_float32_margins():
+    import lightgbm as lgb
+
+    import boostobj.lightgbm as blgb
+
+    X = np.zeros((6, 1))
+    preds = np.zeros((6, 3), order="F")
+    f = blgb.objective(SoftmaxCrossEntropy())
+    with pytest.raises(TypeError, match=r"training data must be a lightgbm\.Dataset, got ndarray"):
+        f(preds, np.zeros(6))
+    # float32 margins from a direct caller are computed as LightGBM's float64 would be.
+    good = lgb.Dataset(X, label=[0, 1, 2, 2, 0, 1], params={"verbose": -1}).construct()
+    grad32, _ = f(np.asfortranarray(np.ones((6, 3), dtype=np.float32)), good)
+    grad64, _ = f(np.asfortranarray(np.ones((6, 3))), good)
+    np.testing.assert_array_equal(grad32, grad64)
+
+
+def test_lightgbm_attach_targets_refuses_nan_labels_that_a_dataset_would_store_as_zero():
+    import lightgbm as lgb
+
+    import boostobj.lightgbm as blgb
+
+    with pytest.raises(ValueError, match=r"labels must be finite.*row 2"):
+        blgb.attach_targets(lgb.Dataset(np.zeros((6, 1))), np.array([0, 1, np.nan, 2, 0, 1]))
