@@ -675,6 +675,16 @@ class Classifier(xgb.XGBClassifier):
                 f"got classes {classes}"
             )
         _check_class_weight(obj, n_classes, f"y has {n_classes} classes")
+        n_rows = _n_rows(X)
+        if labels.shape[0] != n_rows:
+            raise ValueError(
+                f"y must have one label per row of X: X has {n_rows} rows, y has {labels.shape[0]}"
+            )
+        if sample_weight is not None and np.shape(sample_weight) != (n_rows,):
+            raise ValueError(
+                f"sample_weight must have shape ({n_rows},), one weight per row of X, "
+                f"got shape {np.shape(sample_weight)}"
+            )
         targets = Targets(labels, sample_weight)
         single = n_classes == 2
         init = obj.init_raw(targets, n_classes=n_classes, single_output=single)

@@ -734,3 +734,13 @@ def test_lightgbm_attach_targets_refuses_nan_labels_that_a_dataset_would_store_a
 
     with pytest.raises(ValueError, match=r"labels must be finite.*row 2"):
         blgb.attach_targets(lgb.Dataset(np.zeros((6, 1))), np.array([0, 1, np.nan, 2, 0, 1]))
+
+
+def test_xgboost_classifier_names_row_mismatches():
+    from boostobj.xgboost import Classifier
+
+    X, y = np.zeros((30, 2)), np.arange(30) % 3
+    with pytest.raises(ValueError, match=r"X has 30 rows, y has 20"):
+        Classifier(n_estimators=2, n_jobs=1).fit(X, y[:20])
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(30,\).*\(30, 3\)"):
+        Classifier(n_estimators=2, n_jobs=1).fit(X, y, sample_weight=np.ones((30, 3)))
