@@ -81,19 +81,32 @@ def check_raw(raw: Any) -> np.ndarray:
     return arr
 
 
+def first_nonfinite_row(x: np.ndarray) -> int | None:
+    """Index of the first row of ``x`` holding NaN or infinity, or None.
+
+    A block's sum is finite when every term is, so one fast reduction
+    settles the common case; only a non-finite sum (which overflow of finite
+    values can also cause) needs the elementwise check.
+    """
+    if x.dtype.kind not in "fc":
+        return None  # integers are always finite
+    flat = x.reshape(x.shape[0], -1) if x.ndim else x.reshape(1, 1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(flat)  # in x's dtype: an upcast costs ~20% of a float32 call
+    if np.isfinite(total):
+        return None
+    bad = ~np.isfinite(flat).all(axis=1)
+    return int(np.argmax(bad)) if bad.any() else None
+
+
 def check_finite_blockwise(x: np.ndarray, name: str) -> None:
     """Raise ``ValueError`` if ``x`` holds NaN or infinity, naming where."""
     flat = x.reshape(x.shape[0], -1) if x.ndim else x.reshape(1, 1)
     for rows in row_blocks(flat.shape[0], flat.shape[1]):
-        block = flat[rows]
-        # A sum is finite when every term is, unless it overflows: confirm then.
-        with np.errstate(over="ignore", invalid="ignore"):
-            total = np.sum(block, dtype=np.float64)
-        if not np.isfinite(total):
-            bad = ~np.isfinite(block)
-            if bad.any():
-                i = rows.start + int(np.nonzero(bad.any(axis=1))[0][0])
-                raise ValueError(f"{name} must be finite, got {x[i]!r} in row {i} ({_describe(x)})")
+        j = first_nonfinite_row(flat[rows])
+        if j is not None:
+            i = rows.start + j
+            raise ValueError(f"{name} must be finite, got {x[i]!r} in row {i} ({_describe(x)})")
 
 
 def _minmax_blockwise(x: np.ndarray) -> tuple[float, float]:

@@ -45,6 +45,7 @@ from ._validation import (
     as_targets,
     check_class_weight,
     check_raw,
+    first_nonfinite_row,
 )
 
 __all__ = ["BaseObjective", "SoftmaxCrossEntropy", "WeightedBrier"]
@@ -101,15 +102,13 @@ def _hessian_floor(floor: float, dtype: np.dtype) -> Any:
 def _check_safe_block(grad: np.ndarray, hess: np.ndarray, first_row: int) -> None:
     """Raise ``ValueError`` if a floored block still holds NaN or infinity."""
     for what, a in (("grad", grad), ("hess", hess)):
-        if not np.isfinite(np.sum(a)):
-            bad = ~np.isfinite(a)
-            if bad.any():
-                i = int(np.nonzero(bad.reshape(a.shape[0], -1).any(axis=1))[0][0])
-                raise ValueError(
-                    f"{what} must be finite when min_hessian is set, got {a[i]!r} in row "
-                    f"{first_row + i}; the sample weights are too large for "
-                    f"{a.dtype}: rescale sample_weight or compute in float64"
-                )
+        i = first_nonfinite_row(a)
+        if i is not None:
+            raise ValueError(
+                f"{what} must be finite when min_hessian is set, got {a[i]!r} in row "
+                f"{first_row + i}; the sample weights are too large for "
+                f"{a.dtype}: rescale sample_weight or compute in float64"
+            )
 
 
 def check_objective(obj: Any, name: str = "obj") -> BaseObjective:
@@ -495,7 +494,7 @@ class SoftmaxCrossEntropy(BaseObjective):
                 loss[gone] = np.log(total[gone]) + (offset - z_label)
             a = blk.label_weight()
             return loss if a is None else (a * loss).astype(z.dtype, copy=False)
-        check_finite_fast(z, ws, blk.rows.start)
+        check_finite_fast(z, blk.rows.start)
         rowmax, lse = ws.vector("rowmax", b), ws.vector("lse", b)
         log_sum_exp_rows(z, scratch, rowmax, lse)
         # scratch <- max(z) - z >= 0
