@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from ._blocks import Workspace
@@ -75,7 +77,10 @@ def exp_rows(
         if label is not None:
             at_label = flat[label]
             flat[label] = 0.0
-        other = ws.row_sums(out, "other")
+        # Unshifted exponentials may overflow; BLAS can then raise "invalid"
+        # while summing inf. Such a block fails the range test and is redone.
+        with contextlib.nullcontext() if shifted else np.errstate(invalid="ignore"):
+            other = ws.row_sums(out, "other")
         total = other if at_label is None else other + at_label
         if shifted or np.all((total >= lo) & (total <= hi)):
             return other, total, at_label, rowmax
