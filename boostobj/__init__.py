@@ -8,7 +8,7 @@ are imported only when used.
 
 from ._validation import Targets
 from .check import CheckResult, check_grad_hess
-from .objectives import BaseObjective, SoftmaxCrossEntropy, WeightedBrier
+from .objectives import BaseObjective, SoftmaxCrossEntropy, WeightedBrier, numba_available
 
 __version__ = "0.1.0"
 
@@ -20,4 +20,5 @@ __all__ = [
     "WeightedBrier",
     "__version__",
     "check_grad_hess",
+    "numba_available",
 ]

@@ -90,12 +90,17 @@ class Workspace:
         self.ones = np.ones(n_columns, dtype=self.dtype)
         self._buffers: dict[str, np.ndarray] = {}
 
-    def matrix(self, name: str, b: int) -> np.ndarray:
-        """A C-contiguous (b, K) scratch array, valid until the next request of ``name``."""
+    def matrix(self, name: str, b: int, order: str = "C") -> np.ndarray:
+        """A (b, K) scratch array, valid until the next request of ``name``.
+
+        C-contiguous, or with ``order="F"`` column-major (a Fortran-ordered
+        array's rows ``0..b``), so that copying it into the rows of a
+        Fortran-ordered output moves contiguous columns.
+        """
         k = self.ones.shape[0]
         buf = self._buffers.get(name)
-        if buf is None or buf.shape[0] < b:
-            buf = self._buffers[name] = np.empty((b, k), dtype=self.dtype)
+        if buf is None or buf.shape[0] < b or (order == "F") != buf.flags.f_contiguous:
+            buf = self._buffers[name] = np.empty((b, k), dtype=self.dtype, order=order)
         return buf[:b]
 
     def vector(self, name: str, b: int) -> np.ndarray:

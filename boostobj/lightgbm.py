@@ -66,7 +66,6 @@ releases does not run with scikit-learn 1.9. Version-dependent behaviour:
 from __future__ import annotations
 
 import copy
-import threading
 import warnings
 import weakref
 from collections.abc import Callable
@@ -75,7 +74,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._validation import Targets, _describe
-from .objectives import BaseObjective, engine_float32
+from .objectives import BaseObjective, engine_float32, with_engine_threads
 from .objectives import check_objective as _check_objective
 
 if TYPE_CHECKING:
@@ -262,35 +261,16 @@ def _grad_hess_float32(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gradient and Hessian as float32 in LightGBM's column-major layout.
 
-    Computed in float64 into reused Fortran-ordered buffers, then rounded
-    once into fresh Fortran-ordered float32 arrays, which LightGBM's
+    Computed in float64 from LightGBM's float64 margins and rounded once,
+    straight into fresh Fortran-ordered float32 arrays, which LightGBM's
     ``ravel(order="F")`` and float32 conversion leave uncopied.
     """
     if preds.dtype == np.float32:  # LightGBM passes float64; direct callers may not
         preds = preds.astype(np.float64)
-    grad64, hess64 = _scratch(targets, preds.shape)
-    obj.grad_hess(targets, preds, grad_out=grad64, hess_out=hess64)
-    return engine_float32(obj, grad64, hess64, order="F")
-
-
-# Targets -> {thread id: (grad, hess)}: float64 Fortran-ordered scratch reused
-# every round. Fresh 16 MB arrays page-fault on every write and a C-ordered
-# result needs a transposing copy: at 200k x 10 the objective took 26 ms per
-# round that way and takes 9 ms with reused Fortran-ordered buffers. Per
-# thread, so that concurrent trainings on one Dataset never share buffers.
-_SCRATCH: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _scratch(targets: Targets, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    per_thread = _SCRATCH.setdefault(targets, {})
-    tid = threading.get_ident()
-    buffers = per_thread.get(tid)
-    if buffers is None or buffers[0].shape != shape:
-        buffers = per_thread[tid] = (
-            np.empty(shape, dtype=np.float64, order="F"),
-            np.empty(shape, dtype=np.float64, order="F"),
-        )
-    return buffers
+    grad = np.empty(preds.shape, dtype=np.float32, order="F")
+    hess = np.empty(preds.shape, dtype=np.float32, order="F")
+    obj.grad_hess(targets, preds, grad_out=grad, hess_out=hess)
+    return engine_float32(obj, grad, hess, order="F")
 
 
 def _mean_loss(obj: BaseObjective, targets: Targets, preds: np.ndarray) -> float:
@@ -787,7 +767,7 @@ def _make_classifier() -> type:
                 self._objective = self._boostobj_objective()
             params = super()._process_params(stage)
             if stage == "fit":
-                params["objective"] = objective(self._objective)
+                params["objective"] = objective(with_engine_threads(self._objective, self.n_jobs))
                 own = self.get_params()
                 if not any(alias in own for alias in _METRIC_ALIASES):
                     params["metric"] = "None"
@@ -870,7 +850,7 @@ def _make_classifier() -> type:
                     y,
                     sample_weight=sample_weight,
                     init_score=scores(_n_rows(X)),
-                    eval_metric=[sklearn_metric(obj), *metrics],
+                    eval_metric=[sklearn_metric(with_engine_threads(obj, self.n_jobs)), *metrics],
                     **fit_params,
                 )
             add_init_raw(self.booster_, start)

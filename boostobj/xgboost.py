@@ -72,7 +72,7 @@ from . import objectives as _objectives
 from ._validation import Targets, _describe
 from .lightgbm import dask_init_score as _dask_tile
 from .lightgbm import dask_predict_proba
-from .objectives import BaseObjective, SoftmaxCrossEntropy, engine_float32
+from .objectives import BaseObjective, SoftmaxCrossEntropy, engine_float32, with_engine_threads
 from .objectives import check_objective as _check_objective
 
 __all__ = [
@@ -700,9 +700,10 @@ class Classifier(xgb.XGBClassifier):
         saved = self.objective, self.eval_metric
         # XGBClassifier.fit reads both from the instance; they are put back
         # below, so get_params() and clone() see the user's values.
-        self.objective = _FitObjective(obj, targets)
+        run = with_engine_threads(obj, self.n_jobs)
+        self.objective = _FitObjective(run, targets)
         if self.eval_metric is None:
-            self.eval_metric = _SklearnMetric(obj)
+            self.eval_metric = _SklearnMetric(run)
         try:
             super().fit(
                 X,

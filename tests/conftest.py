@@ -12,22 +12,31 @@ from boostobj import SoftmaxCrossEntropy, WeightedBrier
 
 # Factories of every objective mode, given K (class weights need it).
 OBJECTIVE_FACTORIES = {
-    "xent": lambda k: SoftmaxCrossEntropy(),
-    "xent-classw": lambda k: SoftmaxCrossEntropy(class_weight=np.linspace(0.5, 2.0, k)),
-    "brier-exact": lambda k: WeightedBrier(hessian="exact"),
-    "brier-exact-classw": lambda k: WeightedBrier(
-        hessian="exact", class_weight=np.linspace(0.5, 2.0, k)
+    "xent": lambda k, backend="auto": SoftmaxCrossEntropy(backend=backend),
+    "xent-classw": lambda k, backend="auto": SoftmaxCrossEntropy(
+        class_weight=np.linspace(0.5, 2.0, k), backend=backend
     ),
-    "brier-gn": lambda k: WeightedBrier(hessian="gauss-newton"),
-    "brier-gn-classw": lambda k: WeightedBrier(
-        hessian="gauss-newton", class_weight=np.linspace(0.5, 2.0, k)
+    "brier-exact": lambda k, backend="auto": WeightedBrier(hessian="exact", backend=backend),
+    "brier-exact-classw": lambda k, backend="auto": WeightedBrier(
+        hessian="exact", class_weight=np.linspace(0.5, 2.0, k), backend=backend
+    ),
+    "brier-gn": lambda k, backend="auto": WeightedBrier(hessian="gauss-newton", backend=backend),
+    "brier-gn-classw": lambda k, backend="auto": WeightedBrier(
+        hessian="gauss-newton", class_weight=np.linspace(0.5, 2.0, k), backend=backend
     ),
 }
+# Both ways of computing grad_hess; CI installs numba, so both are tested.
+BACKENDS = ("numpy", "numba")
 EXACT_HESSIAN = {name for name in OBJECTIVE_FACTORIES if "gn" not in name}
 
 
 @pytest.fixture(params=sorted(OBJECTIVE_FACTORIES))
 def objective_name(request):
+    return request.param
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
     return request.param
 
 

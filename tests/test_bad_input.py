@@ -167,7 +167,13 @@ def test_class_weight_length_must_match_k():
 def test_output_buffers_are_checked():
     obj = SoftmaxCrossEntropy()
     with pytest.raises(ValueError, match="grad_out must have the shape and dtype of raw"):
-        obj.grad_hess(LABELS, RAW, grad_out=np.empty((4, 3), dtype=np.float32))
+        obj.grad_hess(LABELS, RAW, grad_out=np.empty((4, 3), dtype=np.float16))
+    with pytest.raises(ValueError, match=r"grad_out must have .*\(4, 3\), float32 or float64"):
+        obj.grad_hess(LABELS, RAW, grad_out=np.empty((3, 4)))
+    with pytest.raises(ValueError, match=r"hess_out must have .*float32\), got"):
+        obj.grad_hess(LABELS, RAW, grad_out=np.empty((4, 3), np.float32), hess_out=np.empty((4, 3)))
+    with pytest.raises(ValueError, match=r"grad_out must have .*\(4, 3\), float32\), got"):
+        obj.grad_hess(LABELS, RAW.astype(np.float32), grad_out=np.empty((4, 3)))
     with pytest.raises(ValueError, match="must not share memory with raw"):
         raw = RAW.copy()
         obj.grad_hess(LABELS, raw, hess_out=raw)

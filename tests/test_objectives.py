@@ -10,8 +10,8 @@ from scipy.special import log_softmax, softmax
 from boostobj import SoftmaxCrossEntropy, WeightedBrier, check_grad_hess
 
 
-def _objective(name, k):
-    return OBJECTIVE_FACTORIES[name](k)
+def _objective(name, k, backend):
+    return OBJECTIVE_FACTORIES[name](k, backend)
 
 
 def _gauss_newton_by_differences(obj, problem, step=1e-6):
@@ -44,13 +44,13 @@ def _gauss_newton_by_differences(obj, problem, step=1e-6):
 @pytest.mark.parametrize("labels", ["hard", "soft"])
 @pytest.mark.parametrize("weights", ["none", "1d", "2d"])
 @pytest.mark.parametrize("scale", [0.1, 3.0, 30.0, 1e3])
-def test_grad_hess_match_finite_differences(objective_name, labels, weights, scale):
+def test_grad_hess_match_finite_differences(objective_name, labels, weights, scale, backend):
     rng = np.random.default_rng(seed_for(objective_name, labels, weights, scale))
     for _ in range(3):
         k = int(rng.integers(2, 21))
         n = int(rng.integers(1, 80))
         p = make_problem(rng, n, k, labels=labels, weights=weights, scale=scale)
-        obj = _objective(objective_name, k)
+        obj = _objective(objective_name, k, backend)
         result = check_grad_hess(
             obj, p.labels, p.raw, p.sample_weight, check_hessian=objective_name in EXACT_HESSIAN
         )
@@ -64,10 +64,10 @@ def test_grad_hess_match_finite_differences(objective_name, labels, weights, sca
 @pytest.mark.parametrize("labels", ["hard", "soft"])
 @pytest.mark.parametrize("weights", ["none", "1d", "2d"])
 @pytest.mark.parametrize("scale", [0.1, 3.0, 1e3])
-def test_single_output_matches_finite_differences(objective_name, labels, weights, scale):
+def test_single_output_matches_finite_differences(objective_name, labels, weights, scale, backend):
     rng = np.random.default_rng(seed_for(objective_name, labels, weights, scale, 1))
     p = make_problem(rng, 60, 2, labels=labels, weights=weights, scale=scale, single_output=True)
-    obj = _objective(objective_name, 2)
+    obj = _objective(objective_name, 2, backend)
     result = check_grad_hess(
         obj, p.labels, p.raw, p.sample_weight, check_hessian=objective_name in EXACT_HESSIAN
     )
@@ -86,10 +86,10 @@ def test_exact_brier_hessian_takes_negative_values():
     assert np.all(hess_gn >= 0)
 
 
-def test_hessian_scale_and_floor(objective_name):
+def test_hessian_scale_and_floor(objective_name, backend):
     rng = np.random.default_rng(3)
     p = make_problem(rng, 50, 4, labels="soft", weights="1d", scale=20.0)
-    base = _objective(objective_name, 4)
+    base = _objective(objective_name, 4, backend)
     _, hess = base.grad_hess(p.labels, p.raw, p.sample_weight)
     scaled = type(base)(**{**_params(base), "hessian_scale": 2.5, "min_hessian": 1e-3})
     grad2, hess2 = scaled.grad_hess(p.labels, p.raw, p.sample_weight)
@@ -100,7 +100,7 @@ def test_hessian_scale_and_floor(objective_name):
 
 
 def _params(obj):
-    params = {"class_weight": obj.class_weight}
+    params = {"class_weight": obj.class_weight, "backend": obj.backend}
     if isinstance(obj, WeightedBrier):
         params["hessian"] = obj.hessian
     return params
@@ -108,10 +108,10 @@ def _params(obj):
 
 # ------------------------------------------------------------------ invariants
 @pytest.mark.parametrize("labels", ["hard", "soft"])
-def test_row_shift_changes_nothing_and_gradient_rows_sum_to_zero(objective_name, labels):
+def test_row_shift_changes_nothing_and_gradient_rows_sum_to_zero(objective_name, labels, backend):
     rng = np.random.default_rng(5)
     p = make_problem(rng, 100, 7, labels=labels, weights="2d", scale=5.0)
-    obj = _objective(objective_name, 7)
+    obj = _objective(objective_name, 7, backend)
     shift = rng.normal(scale=50.0, size=(100, 1))
     loss, shifted_loss = (
         obj.loss(p.labels, p.raw, p.sample_weight),
@@ -128,10 +128,10 @@ def test_row_shift_changes_nothing_and_gradient_rows_sum_to_zero(objective_name,
 
 @pytest.mark.parametrize("labels", ["hard", "soft"])
 @pytest.mark.parametrize("weights", ["none", "1d", "2d"])
-def test_two_columns_equal_single_output(objective_name, labels, weights):
+def test_two_columns_equal_single_output(objective_name, labels, weights, backend):
     rng = np.random.default_rng(7)
     p = make_problem(rng, 64, 2, labels=labels, weights=weights, single_output=True)
-    obj = _objective(objective_name, 2)
+    obj = _objective(objective_name, 2, backend)
     two_col_raw = np.column_stack([np.zeros_like(p.raw), p.raw])
     two_col_labels = (
         p.labels.astype(int) if labels == "hard" else np.column_stack([1 - p.labels, p.labels])
@@ -163,11 +163,11 @@ def test_single_output_cross_entropy_is_the_logistic_loss():
     np.testing.assert_allclose(hess, prob * (1 - prob), rtol=1e-10, atol=1e-15)
 
 
-def test_hard_labels_equal_one_hot_soft_labels(objective_name):
+def test_hard_labels_equal_one_hot_soft_labels(objective_name, backend):
     rng = np.random.default_rng(13)
     p = make_problem(rng, 80, 5, labels="hard", weights="2d")
     one_hot = np.eye(5)[p.labels.astype(int)]
-    obj = _objective(objective_name, 5)
+    obj = _objective(objective_name, 5, backend)
     np.testing.assert_allclose(
         obj.loss(p.labels, p.raw, p.sample_weight), obj.loss(one_hot, p.raw, p.sample_weight)
     )
@@ -179,10 +179,10 @@ def test_hard_labels_equal_one_hot_soft_labels(objective_name):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
 
 
-def test_weights_multiply_everything(objective_name):
+def test_weights_multiply_everything(objective_name, backend):
     rng = np.random.default_rng(17)
     p = make_problem(rng, 40, 3, labels="soft")
-    obj = _objective(objective_name, 3)
+    obj = _objective(objective_name, 3, backend)
     w = rng.uniform(0.5, 4.0, 40)
     loss, (g, h) = obj.loss(p.labels, p.raw), obj.grad_hess(p.labels, p.raw)
     np.testing.assert_allclose(obj.loss(p.labels, p.raw, w), w * loss, rtol=1e-13)
@@ -258,10 +258,10 @@ def test_brier_loss_matches_scikit_learn():
 
 # ------------------------------------------------------------ dtypes and limits
 @pytest.mark.parametrize("labels", ["hard", "soft"])
-def test_float32_follows_float64_to_float32_rounding(objective_name, labels):
+def test_float32_follows_float64_to_float32_rounding(objective_name, labels, backend):
     rng = np.random.default_rng(31)
     p = make_problem(rng, 500, 10, labels=labels, weights="1d", scale=3.0)
-    obj = _objective(objective_name, 10)
+    obj = _objective(objective_name, 10, backend)
     raw32 = p.raw.astype(np.float32)
     loss32 = obj.loss(p.labels, raw32, p.sample_weight)
     g32, h32 = obj.grad_hess(p.labels, raw32, p.sample_weight)
@@ -281,7 +281,7 @@ def test_float32_follows_float64_to_float32_rounding(objective_name, labels):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("margin", [1e3, 1e4])
-def test_extreme_margins_have_the_right_limits(dtype, margin):
+def test_extreme_margins_have_the_right_limits(dtype, margin, backend):
     # Row 0: confident and right; row 1: confident and wrong (true class 0,
     # prediction class 2); row 2: every class tied at a huge margin.
     raw = np.array(
@@ -289,7 +289,7 @@ def test_extreme_margins_have_the_right_limits(dtype, margin):
         dtype=dtype,
     )
     labels = np.array([0, 0, 1])
-    xent = SoftmaxCrossEntropy()
+    xent = SoftmaxCrossEntropy(backend=backend)
     loss = xent.loss(labels, raw)
     grad, hess = xent.grad_hess(labels, raw)
     np.testing.assert_allclose(loss, [0.0, 2 * margin, np.log(3)], rtol=1e-6)
@@ -299,7 +299,7 @@ def test_extreme_margins_have_the_right_limits(dtype, margin):
     np.testing.assert_allclose(hess[:2], 0.0, atol=0)
     np.testing.assert_allclose(hess[2], 2 / 9, rtol=1e-6)
     for mode in ("exact", "gauss-newton"):
-        brier = WeightedBrier(hessian=mode)
+        brier = WeightedBrier(hessian=mode, backend=backend)
         np.testing.assert_allclose(brier.loss(labels, raw), [0.0, 2.0, 2 / 3], rtol=1e-6)
         grad, hess = brier.grad_hess(labels, raw)
         assert np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))
@@ -309,11 +309,11 @@ def test_extreme_margins_have_the_right_limits(dtype, margin):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_outputs_finite_for_random_margins_up_to_1e4(objective_name, dtype):
+def test_outputs_finite_for_random_margins_up_to_1e4(objective_name, dtype, backend):
     rng = np.random.default_rng(37)
     for scale in (1e2, 1e3, 1e4):
         p = make_problem(rng, 200, 12, labels="soft", weights="2d", scale=scale, dtype=dtype)
-        obj = _objective(objective_name, 12)
+        obj = _objective(objective_name, 12, backend)
         outputs = [obj.loss(p.labels, p.raw, p.sample_weight), obj.predict_proba(p.raw)]
         outputs += list(obj.grad_hess(p.labels, p.raw, p.sample_weight))
         for a in outputs:
@@ -322,11 +322,11 @@ def test_outputs_finite_for_random_margins_up_to_1e4(objective_name, dtype):
 
 
 # ------------------------------------------------------------- memory and order
-def test_inputs_are_never_modified_and_any_order_works(objective_name):
+def test_inputs_are_never_modified_and_any_order_works(objective_name, backend):
     rng = np.random.default_rng(41)
     for labels, weights in (("hard", "1d"), ("soft", "2d")):
         p = make_problem(rng, 300, 6, labels=labels, weights=weights)
-        obj = _objective(objective_name, 6)
+        obj = _objective(objective_name, 6, backend)
         raw_f = np.asfortranarray(p.raw)
         before = [a.copy() for a in (p.labels, raw_f, p.sample_weight)]
         g_f, h_f = obj.grad_hess(p.labels, raw_f, p.sample_weight)
@@ -361,11 +361,14 @@ def test_inputs_are_never_modified_and_any_order_works(objective_name):
         np.testing.assert_array_equal(h_mixed, h_c)
 
 
-def test_many_blocks_give_the_same_result_as_one():
+def test_many_blocks_give_the_same_result_as_one(backend):
     # n large enough to span several row blocks, checked row by row.
     rng = np.random.default_rng(43)
     p = make_problem(rng, 40_000, 3, labels="soft", weights="2d")
-    for obj in (SoftmaxCrossEntropy(), WeightedBrier(hessian="exact")):
+    for obj in (
+        SoftmaxCrossEntropy(backend=backend),
+        WeightedBrier(hessian="exact", backend=backend),
+    ):
         g, h = obj.grad_hess(p.labels, p.raw, p.sample_weight)
         idx = rng.choice(40_000, 50, replace=False)
         g_sub, h_sub = obj.grad_hess(p.labels[idx], p.raw[idx], p.sample_weight[idx])
@@ -373,9 +376,9 @@ def test_many_blocks_give_the_same_result_as_one():
         np.testing.assert_array_equal(h[idx], h_sub)
 
 
-def test_empty_input_gives_empty_output(objective_name):
+def test_empty_input_gives_empty_output(objective_name, backend):
     for raw, labels in ((np.empty((0, 3)), np.empty(0)), (np.empty(0), np.empty(0))):
-        obj = _objective(objective_name, 3 if raw.ndim == 2 else 2)
+        obj = _objective(objective_name, 3 if raw.ndim == 2 else 2, backend)
         g, h = obj.grad_hess(labels, raw)
         assert g.shape == h.shape == raw.shape
         assert obj.loss(labels, raw).shape == (0,)
@@ -391,7 +394,7 @@ def test_init_raw_minimises_the_weighted_loss(objective_name, labels, weights):
     rng = np.random.default_rng(47)
     k = 4
     p = make_problem(rng, 300, k, labels=labels, weights=weights)
-    obj = _objective(objective_name, k)
+    obj = _objective(objective_name, k, "auto")
     start = obj.init_raw(p.labels, p.sample_weight, n_classes=k)
     assert start.shape == (k,) and abs(start.mean()) < 1e-12
 
@@ -422,17 +425,17 @@ def test_single_output_init_raw_matches_two_columns(objective_name):
     rng = np.random.default_rng(53)
     y = rng.uniform(0, 1, 100)
     w = rng.uniform(0.5, 2, 100)
-    obj = _objective(objective_name, 2)
+    obj = _objective(objective_name, 2, "auto")
     single = obj.init_raw(y, w, single_output=True)
     two = obj.init_raw(np.column_stack([1 - y, y]), w)
     assert single == pytest.approx(two[1] - two[0], rel=1e-9)
 
 
 # ------------------------------------------------------------------- threads
-def test_thread_count_does_not_change_results(objective_name):
+def test_thread_count_does_not_change_results(objective_name, backend):
     rng = np.random.default_rng(59)
     p = make_problem(rng, 120_000, 4, labels="hard", weights="1d")  # several blocks
-    obj = _objective(objective_name, 4)
+    obj = _objective(objective_name, 4, backend)
     g1, h1 = obj.grad_hess(p.labels, p.raw, p.sample_weight)
     loss1 = obj.loss(p.labels, p.raw, p.sample_weight)
     for n_threads in (2, 3):
@@ -447,12 +450,12 @@ def test_thread_count_does_not_change_results(objective_name):
         )
 
 
-def test_one_instance_shared_by_threads_gives_serial_results(objective_name):
+def test_one_instance_shared_by_threads_gives_serial_results(objective_name, backend):
     from concurrent.futures import ThreadPoolExecutor
 
     rng = np.random.default_rng(61)
     problems = [make_problem(rng, 40_000, 5, labels="soft", weights="2d") for _ in range(6)]
-    obj = _objective(objective_name, 5)
+    obj = _objective(objective_name, 5, backend)
     serial = [obj.grad_hess(p.labels, p.raw, p.sample_weight) for p in problems]
     with ThreadPoolExecutor(max_workers=6) as pool:
         parallel = list(

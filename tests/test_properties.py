@@ -10,9 +10,13 @@ from hypothesis.extra import numpy as hnp
 from boostobj import SoftmaxCrossEntropy, WeightedBrier, check_grad_hess
 
 OBJECTIVES = [
-    SoftmaxCrossEntropy(),
-    WeightedBrier(hessian="exact"),
-    WeightedBrier(hessian="gauss-newton"),
+    make(backend=backend)
+    for backend in ("numpy", "numba")
+    for make in (
+        SoftmaxCrossEntropy,
+        lambda backend: WeightedBrier(hessian="exact", backend=backend),
+        lambda backend: WeightedBrier(hessian="gauss-newton", backend=backend),
+    )
 ]
 
 

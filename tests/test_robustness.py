@@ -230,9 +230,9 @@ def _layouts():
     "layout", ["fortran", "strided", "reversed", "readonly", "list", "dataframe", "int"]
 )
 @pytest.mark.parametrize("objective_name", ["xent", "brier-exact-classw"])
-def test_accepted_layouts_give_the_same_results(layout, objective_name):
+def test_accepted_layouts_give_the_same_results(layout, objective_name, backend):
     raw, labels, soft, w, variants = _layouts()
-    obj = OBJECTIVE_FACTORIES[objective_name](4)
+    obj = OBJECTIVE_FACTORIES[objective_name](4, backend)
     given = variants[layout]
     reference = np.round(raw) if layout == "int" else raw
     for y, sw in ((labels, w), (soft, None)):
@@ -308,9 +308,9 @@ def _extreme_problem(k, dtype, labels, seed):
 @pytest.mark.parametrize("labels", ["hard", "soft"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("objective_name", sorted(OBJECTIVE_FACTORIES))
-def test_extremes_give_finite_outputs_and_correct_limits(objective_name, dtype, labels, k):
+def test_extremes_give_finite_outputs_and_correct_limits(objective_name, dtype, labels, k, backend):
     raw, y, w, right = _extreme_problem(k, dtype, labels, seed=k)
-    obj = OBJECTIVE_FACTORIES[objective_name](k)
+    obj = OBJECTIVE_FACTORIES[objective_name](k, backend)
     loss = call_unchanged(obj.loss, y, raw, w)
     grad, hess = call_unchanged(obj.grad_hess, y, raw, w)
     proba = call_unchanged(obj.predict_proba, raw)
@@ -350,11 +350,11 @@ def test_float32_cross_entropy_loss_where_other_over_label_overflows(gap):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_single_output_extremes(dtype):
+def test_single_output_extremes(dtype, backend):
     raw = np.array([-1e4, 1e4, -1e4, 1e4], dtype=dtype)
     y = np.array([0, 1, 1, 0.0])
     w = np.array([1e-8, 1.0, 1e8, 3.0])
-    for obj in (XENT, BRIER):
+    for obj in (SoftmaxCrossEntropy(backend=backend), WeightedBrier(backend=backend)):
         loss = call_unchanged(obj.loss, y, raw, w)
         grad, hess = call_unchanged(obj.grad_hess, y, raw, w)
         assert np.all(np.isfinite(loss)) and np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))
@@ -368,7 +368,7 @@ def test_single_output_extremes(dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("weights", ["1d", "2d"])
 @pytest.mark.parametrize("hessian", ["xent", "exact", "gauss-newton"])
-def test_min_hessian_floor_holds_across_extremes(hessian, weights, dtype, floor):
+def test_min_hessian_floor_holds_across_extremes(hessian, weights, dtype, floor, backend):
     k = 5
     rng = np.random.default_rng(11)
     n = 60
@@ -378,7 +378,7 @@ def test_min_hessian_floor_holds_across_extremes(hessian, weights, dtype, floor)
     w = w if weights == "1d" else np.outer(w, np.linspace(0.5, 2, k))
     cls = SoftmaxCrossEntropy if hessian == "xent" else WeightedBrier
     kwargs = {} if hessian == "xent" else {"hessian": hessian}
-    obj = cls(min_hessian=floor, hessian_scale=2.0, **kwargs)
+    obj = cls(min_hessian=floor, hessian_scale=2.0, backend=backend, **kwargs)
     for labels in (y, rng.dirichlet(np.ones(k), n)):
         grad, hess = call_unchanged(obj.grad_hess, labels, raw, w)
         assert hess.dtype == dtype
@@ -390,11 +390,11 @@ def test_min_hessian_floor_holds_across_extremes(hessian, weights, dtype, floor)
         assert np.all(hess1 > 0) and np.all(hess1.astype(np.float64) >= floor)
 
 
-def test_safe_mode_refuses_to_return_overflowed_derivatives():
+def test_safe_mode_refuses_to_return_overflowed_derivatives(backend):
     # Weights near float32's largest value overflow its gradient to inf.
     raw = np.array([[1e4, 0.0], [0.0, 0.0]], dtype=np.float32)
     w = np.array([[3e38, 3e38], [1.0, 1.0]])
-    obj = SoftmaxCrossEntropy(class_weight=[10.0, 10.0], min_hessian=1e-6)
+    obj = SoftmaxCrossEntropy(class_weight=[10.0, 10.0], min_hessian=1e-6, backend=backend)
     assert_refused(
         ValueError, ["grad must be finite", "min_hessian", "row 0", "float32"],
         obj.grad_hess, np.array([1, 0]), raw, w,
@@ -412,18 +412,21 @@ DIVERGED = ["raw must be finite", "row 5", "training diverged", "learning rate",
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("method", ["loss", "grad_hess", "predict_proba"])
-def test_diverged_margins_are_reported_with_row_and_remedy(method, bad):
+def test_diverged_margins_are_reported_with_row_and_remedy(method, bad, backend):
     raw = np.zeros((200_000, 2))  # the bad row in a later block than the first
     raw[150_005, 1] = bad
     raw[5, 0] = bad
     labels = np.zeros(200_000)
-    for obj in (XENT, BRIER):
+    xent, brier = SoftmaxCrossEntropy(backend=backend), WeightedBrier(backend=backend)
+    for obj in (xent, brier):
         args = (raw,) if method == "predict_proba" else (labels, raw)
         assert_refused(ValueError, DIVERGED, getattr(obj, method), *args)
     late = np.zeros((200_000, 2))
     late[150_005, 1] = bad
     with pytest.raises(ValueError, match="row 150005"):
-        XENT.grad_hess(labels, late)
+        xent.grad_hess(labels, late)
+    with pytest.raises(ValueError, match="row 150005"):
+        brier.grad_hess(labels, late)
 
 
 def _dmatrix(label, weight=None, n=12):

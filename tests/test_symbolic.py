@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
+from conftest import BACKENDS
 
 from boostobj import SoftmaxCrossEntropy, WeightedBrier
 
@@ -46,13 +47,14 @@ def test_against_symbolic_derivatives(kind, k):
     values = np.array([fn(*raw[i], *labels[i], *weights[i]) for i in range(n)], dtype=np.float64)
     loss_sym, grad_sym, hess_sym = values[:, 0], values[:, 1 : k + 1], values[:, k + 1 : 2 * k + 1]
     if kind == "xent":
-        objectives = {"exact": SoftmaxCrossEntropy()}
+        objectives = {("exact", b): SoftmaxCrossEntropy(backend=b) for b in BACKENDS}
     else:
         objectives = {
-            "exact": WeightedBrier(hessian="exact"),
-            "gauss-newton": WeightedBrier(hessian="gauss-newton"),
+            (mode, b): WeightedBrier(hessian=mode, backend=b)
+            for mode in ("exact", "gauss-newton")
+            for b in BACKENDS
         }
-    for mode, obj in objectives.items():
+    for (mode, _), obj in objectives.items():
         np.testing.assert_allclose(obj.loss(labels, raw, weights), loss_sym, rtol=1e-12)
         grad, hess = obj.grad_hess(labels, raw, weights)
         expected_hess = hess_sym if mode == "exact" else values[:, 2 * k + 1 :]
