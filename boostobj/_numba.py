@@ -1,8 +1,10 @@
 """Compiled gradient/Hessian kernels: the optional numba backend.
 
 Each kernel reads a row block of margins once and writes the gradient and
-the scaled, floored Hessian in the same pass, computing in float64 whatever
-the margins' dtype. numpy needs at least four passes over each block (exp,
+the scaled, floored Hessian in the same pass, computing in the margins'
+dtype (float32 margins: float32 arithmetic, twice the vector lanes).
+Weights and soft labels are combined in float64 and rounded to that dtype,
+as the numpy backend does. numpy needs at least four passes over each block (exp,
 row sums, scaling, ``p - p**2``), which alone take about 2.5 times the
 memory-traffic floor (the "numpy lower bound" row of
 ``benchmarks/bench_objectives.py``).
@@ -25,20 +27,44 @@ only when the numba backend is used.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 # Elements of one chunk: its exponentials and scaling words fit in L1 cache.
 _CHUNK = 1024
 
-# exp(x) = 2**n * exp(x - n ln 2) with ln 2 split in two (Cody and Waite):
-# _LN2_HI has trailing zero bits, so n * _LN2_HI is exact for |n| < 2**11.
+# Fused multiply-add only: every other IEEE rule (NaN, inf, order of
+# operations) is kept.
+_FLAGS = {"contract"}
+_JIT = {"nogil": True, "cache": True, "fastmath": _FLAGS}
+
+
+def _typed(like, value):
+    """``value`` as a scalar of the float type of ``like`` (an array or a scalar).
+
+    Compiled code only: literals such as ``1.0`` are float64 and would turn
+    float32 arithmetic into float64.
+    """
+    raise NotImplementedError("only callable from compiled code")
+
+
+@overload(_typed, inline="always")
+def _typed_overload(like, value):
+    dtype = like.dtype if isinstance(like, types.Array) else like
+    if dtype == types.float32:
+        return lambda like, value: np.float32(value)
+    return lambda like, value: np.float64(value)
+
+
+# exp(x) = 2**n * exp(x - n ln 2) with ln 2 split in two (Cody and Waite): the
+# high part has trailing zero bits, so n * ln2_hi is exact over the range.
+# The polynomials are least-squares fits of the relative error at Chebyshev
+# nodes on |r| <= ln(2)/2, computed in 50-digit arithmetic (mpmath): degree 11
+# for float64 (error below 2.5e-17, 0.23 ulp, coefficients rounded; c0 = c1 =
+# 1 exactly), degree 6 for float32 (1.9e-9, 0.03 ulp).
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
-# Degree-11 polynomial for exp on |r| <= ln(2)/2: a least-squares fit of the
-# relative error at 400 Chebyshev nodes, in 50-digit arithmetic (mpmath),
-# rounded to float64. Its relative error, rounding of the coefficients
-# included, is below 2.5e-17 (0.23 ulp); c0 = c1 = 1 exactly.
 _C2 = 0.5000000000000018
 _C3 = 0.16666666666666147
 _C4 = 0.04166666666649316
@@ -49,24 +75,23 @@ _C8 = 2.480148660775664e-05
 _C9 = 2.7557638344026344e-06
 _C10 = 2.763226447373137e-07
 _C11 = 2.4989491355772434e-08
-# Below this, exp rounds to 0 in float64.
-_EXP_MIN = -745.5
+_EXP_MIN = -745.5  # below this, exp rounds to 0 in float64
 
-# Fused multiply-add only: every other IEEE rule (NaN, inf, order of
-# operations) is kept.
-_FLAGS = {"contract"}
-_JIT = {"nogil": True, "cache": True, "fastmath": _FLAGS}
+_F32_LOG2E = np.float32(1.4426950408889634)
+_F32_LN2_HI = np.float32(0.693359375)
+_F32_LN2_LO = np.float32(-2.12194440e-4)
+_F32_D0 = np.float32(1.0000000005920204)
+_F32_D1 = np.float32(1.0000000361258987)
+_F32_D2 = np.float32(0.49999991493036766)
+_F32_D3 = np.float32(0.1666642083211924)
+_F32_D4 = np.float32(0.04166835803302723)
+_F32_D5 = np.float32(0.008374771520111705)
+_F32_D6 = np.float32(0.0013829420595685025)
+_F32_EXP_MIN = np.float32(-104.0)  # below this, exp rounds to 0 in float32
+_F32_HALF = np.float32(0.5)
 
 
-@njit(**_JIT)
-def _exp_nonpositive(x, m, bits_lo, bits_hi):
-    """``x[:m] = exp(x[:m])`` for ``x <= 0``, within about 1 ulp of ``np.exp``.
-
-    The power of two is applied as two factors ``2**(n // 2)`` and
-    ``2**(n - n // 2)``: each is a normal number down to the smallest
-    subnormal result, so results below 2**-1022 come out as subnormals, as
-    from ``np.exp``, instead of being flushed to zero.
-    """
+def _exp64(x, m, bits_lo, bits_hi):
     for j in range(m):
         v = max(x[j], _EXP_MIN)
         n = np.floor(v * _LOG2E + 0.5)
@@ -95,7 +120,130 @@ def _exp_nonpositive(x, m, bits_lo, bits_hi):
         x[j] = x[j] * lo[j] * hi[j]
 
 
+def _exp32(x, m, bits_lo, bits_hi):
+    lo_bits = bits_lo.view(np.int32)  # int64 scratch, read as twice as many int32
+    hi_bits = bits_hi.view(np.int32)
+    for j in range(m):
+        v = max(x[j], _F32_EXP_MIN)
+        n = np.floor(v * _F32_LOG2E + _F32_HALF)
+        r = v - n * _F32_LN2_HI
+        r = r - n * _F32_LN2_LO
+        q = _F32_D6
+        q = q * r + _F32_D5
+        q = q * r + _F32_D4
+        q = q * r + _F32_D3
+        q = q * r + _F32_D2
+        q = q * r + _F32_D1
+        q = q * r + _F32_D0
+        ni = np.int32(n)
+        half = ni >> 1
+        lo_bits[j] = (half + 127) << 23
+        hi_bits[j] = (ni - half + 127) << 23
+        x[j] = q
+    lo = lo_bits.view(np.float32)
+    hi = hi_bits.view(np.float32)
+    for j in range(m):
+        x[j] = x[j] * lo[j] * hi[j]
+
+
+def _exp_nonpositive(x, m, bits_lo, bits_hi):
+    """``x[:m] = exp(x[:m])`` for ``x <= 0``, in the dtype of ``x``.
+
+    Within 2 ulp of ``np.exp`` (tests/test_backends.py). The power of two is
+    applied as two factors ``2**(n // 2)`` and ``2**(n - n // 2)``: each is
+    a normal number down to the smallest subnormal result, so tiny results
+    come out as subnormals, as from ``np.exp``, instead of being flushed to
+    zero. ``bits_lo`` and ``bits_hi`` are int64 scratch of length >= m.
+    Compiled code only (see :func:`exp_nonpositive`).
+    """
+    raise NotImplementedError("only callable from compiled code")
+
+
+@overload(_exp_nonpositive)
+def _exp_overload(x, m, bits_lo, bits_hi):
+    return _exp32 if x.dtype == types.float32 else _exp64
+
+
 @njit(**_JIT)
+def exp_nonpositive(x):
+    """``exp(x)`` in place for a 1-D float32/float64 array of values <= 0."""
+    bits_lo = np.empty(x.shape[0], dtype=np.int64)
+    bits_hi = np.empty(x.shape[0], dtype=np.int64)
+    _exp_nonpositive(x, x.shape[0], bits_lo, bits_hi)
+
+
+# Long rows are reduced in four interleaved partial results: one accumulator
+# is a chain of dependent additions (4 cycles each), which at K = 1000 costs
+# more than the rest of the kernel. Short rows keep one accumulator, which
+# is faster there (the processor overlaps the chains of successive rows).
+# Either way the order is fixed: results do not depend on the machine's
+# vector width or on the number of threads.
+_LONG_ROW = 32
+
+
+@njit(inline="always", **_JIT)
+def _row_sum(a, base, k_count):
+    """``sum(a[base:base + k_count])``, in the dtype of ``a``."""
+    if k_count < _LONG_ROW:
+        total = _typed(a, 0.0)
+        for k in range(k_count):
+            total += a[base + k]
+        return total
+    s0 = s1 = s2 = s3 = _typed(a, 0.0)
+    k = 0
+    while k + 4 <= k_count:
+        s0 += a[base + k]
+        s1 += a[base + k + 1]
+        s2 += a[base + k + 2]
+        s3 += a[base + k + 3]
+        k += 4
+    while k < k_count:
+        s0 += a[base + k]
+        k += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(inline="always", **_JIT)
+def _row_max_if_finite(z, i):
+    """Maximum of row ``i`` of ``z``, or NaN if the row holds NaN or infinity."""
+    k_count = z.shape[1]
+    nan = _typed(z, np.nan)
+    if k_count < _LONG_ROW:
+        top = z[i, 0]
+        finite = top - top
+        for k in range(1, k_count):
+            v = z[i, k]
+            finite += v - v  # NaN as soon as one margin is NaN or infinite
+            top = v if v > top else top
+        return top if finite == 0 else nan
+    m0 = m1 = m2 = m3 = z[i, 0]
+    f0 = f1 = f2 = f3 = _typed(z, 0.0)
+    k = 0
+    while k + 4 <= k_count:
+        v0 = z[i, k]
+        v1 = z[i, k + 1]
+        v2 = z[i, k + 2]
+        v3 = z[i, k + 3]
+        f0 += v0 - v0
+        f1 += v1 - v1
+        f2 += v2 - v2
+        f3 += v3 - v3
+        m0 = v0 if v0 > m0 else m0
+        m1 = v1 if v1 > m1 else m1
+        m2 = v2 if v2 > m2 else m2
+        m3 = v3 if v3 > m3 else m3
+        k += 4
+    while k < k_count:
+        v0 = z[i, k]
+        f0 += v0 - v0
+        m0 = v0 if v0 > m0 else m0
+        k += 1
+    if (f0 + f1) + (f2 + f3) != 0:
+        return nan
+    return max(max(m0, m1), max(m2, m3))
+
+
+@njit(inline="always", **_JIT)
 def _shifted_chunk(z, i0, rows, e):
     """``e`` <- margins of ``rows`` rows from ``i0``, minus each row's maximum.
 
@@ -104,13 +252,8 @@ def _shifted_chunk(z, i0, rows, e):
     """
     k_count = z.shape[1]
     for i in range(rows):
-        top = z[i0 + i, 0] * 1.0
-        finite = top - top
-        for k in range(1, k_count):
-            v = z[i0 + i, k] * 1.0
-            finite += v - v  # NaN as soon as one margin is NaN or infinite
-            top = v if v > top else top
-        if finite != 0.0:
+        top = _row_max_if_finite(z, i0 + i)
+        if top != top:
             return i
         base = i * k_count
         for k in range(k_count):
@@ -123,7 +266,7 @@ def _chunk_rows(k_count):
     return max(1, _CHUNK // k_count)
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _set_aside_labels(e, codes, i0, rows, k_count, at_label):
     """Move each row's label exponential from ``e`` into ``at_label``, leaving 0.
 
@@ -134,7 +277,7 @@ def _set_aside_labels(e, codes, i0, rows, k_count, at_label):
     for i in range(rows):
         j = i * k_count + codes[i0 + i]
         at_label[i] = e[j]
-        e[j] = 0.0
+        e[j] = 0
 
 
 @njit(**_JIT)
@@ -149,7 +292,7 @@ def _first_nonfinite_row(grad, hess, i0, rows):
     return -1
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _class_weights(class_w, i, out):
     """``out`` <- row ``i`` of per-class weights with 0 (all 1), 1 or n rows.
 
@@ -157,7 +300,12 @@ def _class_weights(class_w, i, out):
     """
     if class_w.shape[0] > 1 or i == 0:
         for k in range(out.shape[0]):
-            out[k] = 1.0 if class_w.shape[0] == 0 else class_w[min(i, class_w.shape[0] - 1), k]
+            out[k] = 1 if class_w.shape[0] == 0 else class_w[min(i, class_w.shape[0] - 1), k]
+
+
+# The kernels compute in the dtype of z (``scale`` and ``floor`` come in it).
+# Weights and soft labels come as float64 and are combined in float64, then
+# rounded to that dtype, as in the numpy backend.
 
 
 @njit(**_JIT)
@@ -167,12 +315,13 @@ def xent_hard(z, codes, label_w, grad, hess, scale, floor, check):
     ``label_w`` is the weight of each row's label class (empty: 1).
     """
     n, k_count = z.shape
+    one = _typed(z, 1.0)
     chunk = _chunk_rows(k_count)
-    e = np.empty(chunk * k_count)
+    e = np.empty(chunk * k_count, dtype=z.dtype)
     bits_lo = np.empty(chunk * k_count, dtype=np.int64)
     bits_hi = np.empty(chunk * k_count, dtype=np.int64)
     weighted = label_w.shape[0] > 0
-    at_labels = np.empty(chunk)
+    at_labels = np.empty(chunk, dtype=z.dtype)
     bad_out = -1
     for i0 in range(0, n, chunk):
         rows = min(chunk, n - i0)
@@ -185,16 +334,14 @@ def xent_hard(z, codes, label_w, grad, hess, scale, floor, check):
             row = i0 + i
             base = i * k_count
             c = codes[row]
-            other = 0.0
-            for k in range(k_count):
-                other += e[base + k]
+            other = _row_sum(e, base, k_count)
             at_label = at_labels[i]
-            inv = 1.0 / (other + at_label)
-            a = label_w[row] * 1.0 if weighted else 1.0
+            inv = one / (other + at_label)
+            a = _typed(z, label_w[row]) if weighted else one
             for k in range(k_count):
                 p = e[base + k] * inv
                 grad[row, k] = a * p
-                hess[row, k] = max(a * p * (1.0 - p) * scale, floor)
+                hess[row, k] = max(a * p * (one - p) * scale, floor)
             not_label = other * inv
             grad[row, c] = -a * not_label
             hess[row, c] = max(a * (at_label * inv) * not_label * scale, floor)
@@ -210,11 +357,13 @@ def xent_soft(z, probs, class_w, row_w, grad, hess, scale, floor, check):
     ``class_w`` has 0 (all 1), 1 or n rows; ``row_w`` is empty (all 1) or (n,).
     """
     n, k_count = z.shape
+    one = _typed(z, 1.0)
     chunk = _chunk_rows(k_count)
-    e = np.empty(chunk * k_count)
+    e = np.empty(chunk * k_count, dtype=z.dtype)
     bits_lo = np.empty(chunk * k_count, dtype=np.int64)
     bits_hi = np.empty(chunk * k_count, dtype=np.int64)
-    a = np.empty(k_count)
+    a64 = np.empty(k_count)
+    a = np.empty(k_count, dtype=z.dtype)
     wk = np.empty(k_count)
     bad_out = -1
     for i0 in range(0, n, chunk):
@@ -227,30 +376,30 @@ def xent_soft(z, probs, class_w, row_w, grad, hess, scale, floor, check):
             row = i0 + i
             base = i * k_count
             _class_weights(class_w, row, wk)
-            rw = row_w[row] * 1.0 if row_w.shape[0] > 0 else 1.0
-            total = 0.0
-            a_total = 0.0
+            rw = row_w[row] if row_w.shape[0] > 0 else 1.0
             for k in range(k_count):
-                total += e[base + k]
-                a[k] = probs[row, k] * wk[k] * rw
-                a_total += a[k]
-            inv = 1.0 / total
+                a64[k] = probs[row, k] * wk[k] * rw
+                a[k] = a64[k]
+            a_total = _typed(z, _row_sum(a64, 0, k_count))
+            inv = one / _row_sum(e, base, k_count)
             for k in range(k_count):
                 p = e[base + k] * inv
                 grad[row, k] = a_total * p - a[k]
-                hess[row, k] = max(a_total * p * (1.0 - p) * scale, floor)
+                hess[row, k] = max(a_total * p * (one - p) * scale, floor)
         if check and bad_out < 0:
             bad_out = _first_nonfinite_row(grad, hess, i0, rows)
     return -1, bad_out
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _brier_terms(p, w, r, s, q, exact):
     """Gradient and Hessian diagonal of one entry, before the factor 2 (row weight)."""
+    one = _typed(p, 1.0)
+    two = _typed(p, 2.0)
     if exact:
-        d = p * ((1.0 - 2.0 * p) * (r - s + w * p) + p * q)
+        d = p * ((one - two * p) * (r - s + w * p) + p * q)
     else:
-        d = p * p * max(w * (1.0 - 2.0 * p) + q, 0.0)  # see WeightedBrier._clamp_note
+        d = p * p * max(w * (one - two * p) + q, _typed(p, 0.0))  # WeightedBrier._clamp_note
     return p * (r - s), d
 
 
@@ -262,14 +411,15 @@ def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, chec
     soft labels ``probs``. ``class_w`` and ``row_w`` as in ``xent_soft``.
     """
     n, k_count = z.shape
+    one = _typed(z, 1.0)
     hard = codes.shape[0] > 0
     chunk = _chunk_rows(k_count)
-    e = np.empty(chunk * k_count)
+    e = np.empty(chunk * k_count, dtype=z.dtype)
     bits_lo = np.empty(chunk * k_count, dtype=np.int64)
     bits_hi = np.empty(chunk * k_count, dtype=np.int64)
-    r = np.empty(k_count)
-    wk = np.empty(k_count)
-    at_labels = np.zeros(chunk)
+    wk = np.empty(k_count, dtype=z.dtype)
+    yk = np.zeros(k_count, dtype=z.dtype)  # the row's soft labels; 0 for class ids
+    at_labels = np.zeros(chunk, dtype=z.dtype)
     bad_out = -1
     for i0 in range(0, n, chunk):
         rows = min(chunk, n - i0)
@@ -283,44 +433,44 @@ def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, chec
             row = i0 + i
             base = i * k_count
             _class_weights(class_w, row, wk)
-            other = 0.0
-            for k in range(k_count):
-                other += e[base + k]
+            other = _row_sum(e, base, k_count)
             at_label = at_labels[i]
-            inv = 1.0 / (other + at_label)
-            # p in place of the exponentials; r = w (p - y); Q = sum w p^2; S = sum p r.
-            # With class ids the label entry is 0 here and is added afterwards
-            # (storing it into e would stall the loads of the next loop).
-            q = 0.0
-            s = 0.0
+            inv = one / (other + at_label)
+            if not hard:
+                for k in range(k_count):
+                    yk[k] = probs[row, k]
+            # r = w (p - y), Q = sum w p^2, S = sum p r. With class ids the
+            # label entry of e is 0 here and its terms are added afterwards.
+            q = _typed(z, 0.0)
+            s = _typed(z, 0.0)
             for k in range(k_count):
                 p = e[base + k] * inv
-                e[base + k] = p
-                w = wk[k]
-                rk = w * (p if hard else p - probs[row, k])
-                r[k] = rk
-                q += w * p * p
-                s += p * rk
+                r = wk[k] * (p - yk[k])
+                q += wk[k] * p * p
+                s += p * r
+            c = codes[row] if hard else 0
+            p_c = at_label * inv
+            r_c = -wk[c] * (other * inv)  # w_c (p_c - 1) without cancelling
             if hard:
-                c = codes[row]
-                p_c = at_label * inv
-                w_c = wk[c]
-                r_c = -w_c * (other * inv)  # p_c - 1 without cancelling
-                q += w_c * p_c * p_c
+                q += wk[c] * p_c * p_c
                 s += p_c * r_c
-            factor = 2.0 * (row_w[row] if row_w.shape[0] > 0 else 1.0)
+            factor = _typed(z, 2.0 * (row_w[row] if row_w.shape[0] > 0 else 1.0))
             if exact:
                 for k in range(k_count):
-                    g, d = _brier_terms(e[base + k], wk[k], r[k], s, q, True)
+                    p = e[base + k] * inv
+                    r = wk[k] * (p - yk[k])
+                    g, d = _brier_terms(p, wk[k], r, s, q, True)
                     grad[row, k] = factor * g
                     hess[row, k] = max(factor * d * scale, floor)
             else:
                 for k in range(k_count):
-                    g, d = _brier_terms(e[base + k], wk[k], r[k], s, q, False)
+                    p = e[base + k] * inv
+                    r = wk[k] * (p - yk[k])
+                    g, d = _brier_terms(p, wk[k], r, s, q, False)
                     grad[row, k] = factor * g
                     hess[row, k] = max(factor * d * scale, floor)
             if hard:
-                g, d = _brier_terms(p_c, w_c, r_c, s, q, exact)
+                g, d = _brier_terms(p_c, wk[c], r_c, s, q, exact)
                 grad[row, c] = factor * g
                 hess[row, c] = max(factor * d * scale, floor)
         if check and bad_out < 0:

@@ -420,7 +420,10 @@ class BaseObjective:
         safe = self.min_hessian is not None and self.min_hessian > 0
         # Rounded up to the output dtype: the floor then holds after rounding.
         floor = None if self.min_hessian is None else _hessian_floor(self.min_hessian, grad.dtype)
-        kernel_floor = -np.inf if floor is None else float(floor)
+        # The kernels compute in raw's dtype and take these in it (numpy's
+        # float32 path likewise rounds the scale to float32).
+        kernel_scale = raw.dtype.type(scale)
+        kernel_floor = raw.dtype.type(-np.inf if floor is None else floor)
 
         def work(blocks):
             ws = Workspace(k, raw.dtype)
@@ -435,7 +438,7 @@ class BaseObjective:
                         g, h = ws.matrix("grad", b, order), ws.matrix("hess", b, order)
                     if kernels is not None:
                         bad_raw, bad_out = self._kernel_block(
-                            kernels, blk, g, h, scale, kernel_floor, safe
+                            kernels, blk, g, h, kernel_scale, kernel_floor, safe
                         )
                         if bad_raw >= 0:
                             check_finite_fast(blk.z[bad_raw : bad_raw + 1], rows.start + bad_raw)

@@ -80,25 +80,27 @@ def test_backends_agree_for_single_output_and_every_layout(objective_name, label
             np.testing.assert_array_equal(h, h_c)
 
 
-def test_compiled_exp_is_within_two_ulps_of_numpy_down_to_subnormals():
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_exp_is_within_two_ulps_of_numpy_down_to_subnormals(dtype):
+    info = np.finfo(dtype)
+    lowest = float(np.log(info.smallest_subnormal)) - 1.0  # exp underflows to 0 below
     x = np.concatenate(
         [
-            -np.logspace(-300, np.log10(760), 200_001),
-            np.linspace(-760, 0, 200_001),
-            [0.0, -0.0, -708.3964185322641, -745.1332191019411, -745.2, -1e308],
+            -np.logspace(np.log10(info.tiny), np.log10(-lowest + 15), 200_001),
+            np.linspace(lowest - 15, 0, 200_001),
+            [0.0, -0.0, lowest, float(np.log(info.tiny)), -info.max],
         ]
-    )
-    expected = np.exp(x)
+    ).astype(dtype)
+    expected = np.exp(x.astype(np.float64)).astype(dtype)  # correctly rounded, nearly
     got = x.copy()
-    scratch = [np.empty(x.size, dtype=np.int64) for _ in range(2)]
-    kernels._exp_nonpositive(got, x.size, *scratch)
-    normal = expected >= np.finfo(np.float64).tiny
+    kernels.exp_nonpositive(got)
+    assert got.dtype == dtype
+    normal = expected >= info.tiny
     rel = np.abs(got[normal] - expected[normal]) / expected[normal]
-    assert rel.max() <= 2 * np.finfo(np.float64).eps
-    # Subnormal results: within one unit of the smallest subnormal (5e-324).
-    smallest = np.nextafter(0.0, 1.0)
-    assert np.all(np.abs(got[~normal] - expected[~normal]) <= smallest)
-    assert got[-6:-4].tolist() == [1.0, 1.0] and got[-1] == 0.0
+    assert rel.max() <= 2 * info.eps
+    # Subnormal results: within one unit of the smallest subnormal.
+    assert np.all(np.abs(got[~normal] - expected[~normal]) <= info.smallest_subnormal)
+    assert got[-5:-3].tolist() == [1.0, 1.0] and got[-3] == 0.0 and got[-1] == 0.0
 
 
 def test_thread_count_does_not_change_numba_results():
