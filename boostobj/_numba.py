@@ -3,8 +3,10 @@
 Each kernel reads a row block of margins once and writes the gradient and
 the scaled, floored Hessian in the same pass, computing in the margins'
 dtype (float32 margins: float32 arithmetic, twice the vector lanes).
-Weights and soft labels are combined in float64 and rounded to that dtype,
-as the numpy backend does. numpy needs at least four passes over each block (exp,
+Weights and soft labels arrive as float64: the cross-entropy kernels form
+their products in float64 and round them once, as the numpy backend does;
+the Brier kernel rounds weights and labels separately (a rounding
+difference only). numpy needs at least four passes over each block (exp,
 row sums, scaling, ``p - p**2``), which alone take about 2.5 times the
 memory-traffic floor (the "numpy lower bound" row of
 ``benchmarks/bench_objectives.py``).
@@ -303,9 +305,8 @@ def _class_weights(class_w, i, out):
             out[k] = 1 if class_w.shape[0] == 0 else class_w[min(i, class_w.shape[0] - 1), k]
 
 
-# The kernels compute in the dtype of z (``scale`` and ``floor`` come in it).
-# Weights and soft labels come as float64 and are combined in float64, then
-# rounded to that dtype, as in the numpy backend.
+# The kernels compute in the dtype of z (``scale`` and ``floor`` come in it);
+# weights and soft labels come as float64 (see the module docstring).
 
 
 @njit(**_JIT)

@@ -762,12 +762,22 @@ def _make_classifier() -> type:
             obj = self.objective
             return SoftmaxCrossEntropy() if obj is None else _check_objective(obj, "objective")
 
+        def _engine_n_jobs(self) -> Any:
+            """LightGBM's thread count: an alias of num_threads if set, else n_jobs."""
+            own = self.get_params()
+            for alias in ("num_threads", "num_thread", "nthread", "nthreads"):
+                if own.get(alias) is not None:
+                    return own[alias]
+            return self.n_jobs
+
         def _process_params(self, stage: str) -> dict[str, Any]:
             if stage == "fit":
                 self._objective = self._boostobj_objective()
             params = super()._process_params(stage)
             if stage == "fit":
-                params["objective"] = objective(with_engine_threads(self._objective, self.n_jobs))
+                params["objective"] = objective(
+                    with_engine_threads(self._objective, self._engine_n_jobs())
+                )
                 own = self.get_params()
                 if not any(alias in own for alias in _METRIC_ALIASES):
                     params["metric"] = "None"
@@ -850,7 +860,10 @@ def _make_classifier() -> type:
                     y,
                     sample_weight=sample_weight,
                     init_score=scores(_n_rows(X)),
-                    eval_metric=[sklearn_metric(with_engine_threads(obj, self.n_jobs)), *metrics],
+                    eval_metric=[
+                        sklearn_metric(with_engine_threads(obj, self._engine_n_jobs())),
+                        *metrics,
+                    ],
                     **fit_params,
                 )
             add_init_raw(self.booster_, start)

@@ -18,7 +18,8 @@ Conventions shared by every objective:
 
 Every computation runs over row blocks sized to stay in cache, with one
 exponentiation per element and no temporary larger than a block. Inputs are
-never modified. Results have the dtype of ``raw``.
+never modified. Results have the dtype of ``raw``, or of the float32 output
+buffers ``grad_hess`` is given.
 """
 
 from __future__ import annotations
@@ -103,7 +104,9 @@ def engine_threads(n_jobs: Any) -> int:
     None, 0 and -1 mean every core, other negative values ``cores + 1 + n_jobs``
     (scikit-learn's and LightGBM's convention).
     """
-    cores = os.cpu_count() or 1
+    # The cores this process may run on (affinity), not all the machine's.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = cores or 1
     if n_jobs is None or isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)):
         return cores
     if n_jobs > 0:
@@ -219,7 +222,7 @@ class BaseObjective:
         softmax cross-entropy).
     min_hessian : float or None, default=None
         Floor applied to the scaled, weighted Hessian (zero weights included);
-        None applies none. It is rounded up to the margins' dtype, so a
+        None applies none. It is rounded up to the output dtype, so a
         positive floor stays positive in float32. A positive floor is "safe
         mode": ``grad_hess`` then also raises ``ValueError`` rather than
         return a gradient or Hessian that overflowed.
@@ -254,6 +257,8 @@ class BaseObjective:
         self.backend = backend
         self.n_threads = n_threads
         self._validate_params()
+        if backend == "numba":
+            self._kernels()  # a missing numba is reported where it is asked for
 
     def _validate_params(self) -> None:
         self._class_weight = check_class_weight(self.class_weight)
@@ -273,19 +278,27 @@ class BaseObjective:
         _check_n_threads(self.n_threads)
         if not isinstance(self.backend, str) or self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
-        if self.backend == "numba" and _load_numba() is None:
+
+    def _kernels(self) -> Any:
+        """The compiled kernels if ``grad_hess`` uses them, else None.
+
+        Raises ``ImportError`` for ``backend="numba"`` without numba. Only the
+        constructor and ``grad_hess`` ask: an unpickled objective or a loaded
+        model that names the numba backend still predicts without numba.
+        """
+        if self.backend == "numpy":
+            return None
+        kernels = _load_numba()
+        if kernels is None and self.backend == "numba":
             raise ImportError(
                 f"backend='numba' needs numba, which did not import ({_numba_error}): {_NUMBA_HINT}"
             )
+        return kernels
 
     @property
     def active_backend(self) -> str:
-        """The backend ``grad_hess`` runs: "numba" or "numpy"."""
-        if self.backend == "numpy":
-            return "numpy"
-        if self.backend == "numba" or _load_numba() is not None:
-            return "numba"
-        return "numpy"
+        """The backend ``grad_hess`` runs: "numba" or "numpy" (see ``backend``)."""
+        return "numpy" if self._kernels() is None else "numba"
 
     def __repr__(self) -> str:
         params = self._repr_params()
@@ -405,7 +418,7 @@ class BaseObjective:
         )
         single = raw.ndim == 1
         k = 2 if single else raw.shape[1]
-        kernels = _load_numba() if self.active_backend == "numba" else None
+        kernels = self._kernels()
         # Blocks are computed in place in the outputs when both have the same
         # simple layout (and, for numpy, raw's dtype), else in scratch and copied out.
         direct = (

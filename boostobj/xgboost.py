@@ -538,7 +538,10 @@ def _objective_to_json(obj: BaseObjective) -> str:
             return v.tolist()
         return v.item() if isinstance(v, np.generic) else v
 
-    params = {k: plain(v) for k, v in obj.__getstate__().items()}
+    # How to compute (backend, threads) belongs to the machine, not the model.
+    params = {
+        k: plain(v) for k, v in obj.__getstate__().items() if k not in ("backend", "n_threads")
+    }
     cls = type(obj)
     return json.dumps({"class": f"{cls.__module__}.{cls.__qualname__}", "params": params})
 
@@ -700,7 +703,8 @@ class Classifier(xgb.XGBClassifier):
         saved = self.objective, self.eval_metric
         # XGBClassifier.fit reads both from the instance; they are put back
         # below, so get_params() and clone() see the user's values.
-        run = with_engine_threads(obj, self.n_jobs)
+        nthread = self.get_params().get("nthread")  # XGBoost's own name wins, as in XGBoost
+        run = with_engine_threads(obj, self.n_jobs if nthread is None else nthread)
         self.objective = _FitObjective(run, targets)
         if self.eval_metric is None:
             self.eval_metric = _SklearnMetric(run)

@@ -130,9 +130,16 @@ def test_backend_parameter_is_validated_shown_and_pickled():
 
 
 def test_without_numba_auto_falls_back_to_numpy_and_numba_is_refused():
+    saved = pickle.dumps(SoftmaxCrossEntropy(backend="numba"))
     code = (
         "import sys; sys.modules['numba'] = None\n"  # makes `import numba` fail
-        "import numpy as np, boostobj\n"
+        "import pickle, numpy as np, boostobj\n"
+        f"loaded = pickle.loads({saved!r})\n"  # loads and predicts; only grad_hess needs numba
+        "print(loaded.predict_proba(np.zeros((1, 2))).tolist())\n"
+        "try:\n"
+        "    loaded.grad_hess(np.array([0]), np.zeros((1, 2)))\n"
+        "except ImportError as exc:\n"
+        "    print('grad_hess:', exc)\n"
         "obj = boostobj.SoftmaxCrossEntropy()\n"
         "print(boostobj.numba_available(), obj.active_backend)\n"
         "g, _ = obj.grad_hess(np.array([0, 1]), np.zeros((2, 3)))\n"
@@ -144,10 +151,12 @@ def test_without_numba_auto_falls_back_to_numpy_and_numba_is_refused():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     lines = out.stdout.splitlines()
-    assert lines[0] == "False numpy"
-    np.testing.assert_allclose(eval(lines[1]), [1 / 3 - 1, 1 / 3, 1 / 3])
-    assert "backend='numba' needs numba" in lines[2]
-    assert "pip install 'boostobj[numba]'" in lines[2] and "backend='numpy'" in lines[2]
+    assert lines[0] == "[[0.5, 0.5]]"
+    assert lines[1].startswith("grad_hess: backend='numba' needs numba")
+    assert lines[2] == "False numpy"
+    np.testing.assert_allclose(eval(lines[3]), [1 / 3 - 1, 1 / 3, 1 / 3])
+    assert "backend='numba' needs numba" in lines[4]
+    assert "pip install 'boostobj[numba]'" in lines[4] and "backend='numpy'" in lines[4]
     assert boostobj.numba_available()
 
 
@@ -196,9 +205,15 @@ def test_classifiers_run_the_objective_on_the_engines_threads(engine):
     rng = np.random.default_rng(2)
     X = rng.normal(size=(300, 4))
     y = rng.integers(0, 3, 300)
-    for n_jobs, objective, expected in ((2, _Recording(), 2), (2, _Recording(n_threads=1), 1)):
+    own = {"xgboost": "nthread", "lightgbm": "num_threads"}[engine]  # wins over n_jobs
+    cases = [
+        (_Recording(), {"n_jobs": 2}, 2),
+        (_Recording(n_threads=1), {"n_jobs": 2}, 1),
+        (_Recording(), {"n_jobs": 2, own: 1}, 1),
+    ]
+    for objective, threads, expected in cases:
         _Recording.seen = set()
-        model = module.Classifier(objective=objective, n_estimators=3, n_jobs=n_jobs)
+        model = module.Classifier(objective=objective, n_estimators=3, **threads)
         model.fit(X, y)
         assert _Recording.seen == {expected}
         assert model.get_params()["objective"] is objective  # not replaced or changed
@@ -239,3 +254,12 @@ def test_float32_buffers_keep_the_floor_and_the_safe_mode(backend):
     huge = SoftmaxCrossEntropy(min_hessian=1e-6, backend=backend)
     with pytest.raises(ValueError, match=r"grad must be finite.*row 1"):
         huge.grad_hess(np.array([0, 1]), raw, np.array([1.0, 1e39]), grad_out=g32, hess_out=h32)
+
+
+def test_saved_xgboost_models_do_not_store_how_to_compute():
+    from boostobj.xgboost import _objective_from_json, _objective_to_json
+
+    text = _objective_to_json(WeightedBrier(class_weight=[1.0, 2.0], backend="numba", n_threads=2))
+    assert "backend" not in text and "n_threads" not in text
+    loaded = _objective_from_json(text)
+    assert repr(loaded) == "WeightedBrier(class_weight=[1.0, 2.0], hessian='gauss-newton')"
