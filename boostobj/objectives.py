@@ -236,8 +236,8 @@ class BaseObjective:
         Threads over row blocks when a method's own ``n_threads`` is not
         given: the engine adapters call the objective without one, so this
         sets their thread count. None means 1, except in the ``Classifier``
-        of each engine, which then uses the engine's ``n_jobs``. Results do
-        not depend on it.
+        of each engine, which then uses the engine's own (``n_jobs``, or
+        ``nthread`` / ``num_threads`` when set). Results do not depend on it.
     """
 
     #: Name used in engine metric logs.
