@@ -987,7 +987,7 @@ def test_the_adapter_imports_lightgbm_only_for_the_classifier():
     assert out.stdout.strip() == "False True True"
 
 
-def test_objective_results_are_fresh_arrays_while_its_scratch_is_reused():
+def test_objective_results_are_fresh_arrays_and_threads_agree():
     rng = np.random.default_rng(5)
     X, y = rng.normal(size=(300, 3)), rng.integers(0, 3, 300)
     dtrain = lgb.Dataset(X, y, params={"verbose": -1}).construct()
@@ -1002,7 +1002,7 @@ def test_objective_results_are_fresh_arrays_while_its_scratch_is_reused():
     assert not np.shares_memory(grad_a, grad_b)
     expected, _ = SoftmaxCrossEntropy().grad_hess(y, preds_b)
     np.testing.assert_array_equal(grad_b, expected.astype(np.float32))
-    # Concurrent calls from threads (each with its own scratch) agree with serial ones.
+    # Concurrent calls from threads agree with serial ones.
     from concurrent.futures import ThreadPoolExecutor
 
     inputs = [np.asfortranarray(rng.normal(size=(300, 3))) for _ in range(8)]
