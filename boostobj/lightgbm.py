@@ -66,15 +66,17 @@ releases does not run with scikit-learn 1.9. Version-dependent behaviour:
 from __future__ import annotations
 
 import copy
+import inspect
 import warnings
 import weakref
 from collections.abc import Callable
+from os import PathLike
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._validation import Targets, _describe
-from .objectives import BaseObjective, engine_float32, with_engine_threads
+from .objectives import BaseObjective, SoftmaxCrossEntropy, engine_float32, with_engine_threads
 from .objectives import check_objective as _check_objective
 
 if TYPE_CHECKING:
@@ -94,14 +96,20 @@ __all__ = [
 ]
 
 # ----------------------------------------------------------------- targets
-# Targets attached by the user (soft labels, per-class weights), or derived
-# from a Dataset's own label and weight. Keyed weakly by the Dataset, so an
-# entry lives exactly as long as its Dataset; callables hold no data, so
-# copying them (lgb.train deep-copies its params) copies no label arrays.
-_ATTACHED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-# Dataset -> (label array, weight array or None, Targets): valid while the
-# Dataset still returns those very arrays (set_label/set_weight replace them).
-_DERIVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# How targets reach the objective. A Dataset carries a ``_Binding`` as an
+# attribute (so it lives, is copied and is freed with the Dataset, and
+# callables in ``params`` hold no data):
+#
+# - attached by the user (soft labels, per-class weights, ``attach_targets``);
+# - derived from an attached ancestor, for ``Dataset.subset`` (``lgb.cv``
+#   folds, any depth): the ancestor's targets at the composed row indices;
+# - else built from the Dataset's own ``get_label``/``get_weight``.
+#
+# Every binding remembers the engine label and weight the Dataset had when it
+# was made. Engine labels are followed when they change; attached ones are not
+# silently overruled: a changed label or weight under attached targets is an
+# error, never a fallback.
+_BINDING_ATTR = "_boostobj_binding"
 
 
 def _dataset_rows(dataset: Any) -> int | None:
@@ -110,6 +118,80 @@ def _dataset_rows(dataset: Any) -> int | None:
         return int(dataset.num_data())
     shape = getattr(getattr(dataset, "data", None), "shape", None)
     return int(shape[0]) if shape else None
+
+
+def _engine_values(values: Any, drop_ones: bool) -> np.ndarray | None:
+    """A Dataset's label or weight as LightGBM stores it: float32, or None.
+
+    LightGBM drops all-one weights (``get_weight`` then returns None).
+    """
+    if values is None:
+        return None
+    arr = np.asarray(values, dtype=np.float32).ravel()
+    if drop_ones and arr.size and bool(np.all(arr == 1)):
+        return None
+    return arr
+
+
+class _EngineSnapshot:
+    """A Dataset's label and weight at one moment, to notice later changes.
+
+    The check is an identity test per round; only when LightGBM hands out a
+    new array (construction, ``set_label``, ``set_weight``) are values
+    compared, once.
+    """
+
+    __slots__ = ("label", "label_seen", "pending", "weight", "weight_seen")
+
+    def __init__(self, label: Any, weight: Any, pending: bool = False) -> None:
+        self.label_seen, self.weight_seen = label, weight
+        self.label = _engine_values(label, drop_ones=False)
+        self.weight = _engine_values(weight, drop_ones=True)
+        # A Dataset read from a file gets its label and weight on construction.
+        self.pending = pending
+
+    def changed(self, label: Any, weight: Any) -> str | None:
+        """Which of label/weight now holds other values, or None."""
+        if self.pending:
+            self.__init__(label, weight)
+            return None
+        for what, seen, now, before, ones in (
+            ("label", self.label_seen, label, self.label, False),
+            ("weight", self.weight_seen, weight, self.weight, True),
+        ):
+            if now is seen:
+                continue
+            values = _engine_values(now, drop_ones=ones)
+            same = (values is None and before is None) or (
+                values is not None and before is not None and np.array_equal(values, before)
+            )
+            if not same:
+                return what
+            if what == "label":
+                self.label_seen = now
+            else:
+                self.weight_seen = now
+        return None
+
+
+class _Binding:
+    """The targets of one Dataset and where they come from."""
+
+    __slots__ = ("parent", "snapshot", "source", "targets")
+
+    def __init__(
+        self, targets: Targets, source: str, snapshot: _EngineSnapshot, parent: Any = None
+    ) -> None:
+        self.targets = targets
+        self.source = source  # "attached", "subset" or "engine"
+        self.snapshot = snapshot
+        self.parent = parent  # for "subset": the ancestor's binding it was cut from
+
+
+def _engine_label_weight(dataset: Any) -> tuple[Any, Any]:
+    if getattr(dataset, "_handle", None) is not None:
+        return dataset.get_label(), dataset.get_weight()
+    return getattr(dataset, "label", None), getattr(dataset, "weight", None)
 
 
 def attach_targets(
@@ -124,14 +206,14 @@ def attach_targets(
     A Dataset holds 1-D labels and 1-D weights only. Attach soft labels
     (n, K) or per-class weights (n, K) here; :func:`objective` and
     :func:`metric` then use them instead of the Dataset's own label and
-    weight. They are validated once, here, and kept by reference: neither
-    training rounds nor LightGBM's copies of ``params`` copy them.
+    weight. They are validated once, here, and belong to the Dataset:
+    subsets of it (``Dataset.subset`` at any depth, ``lgb.cv`` folds) use
+    the matching rows, and copies of ``params`` copy no labels.
 
     Parameters
     ----------
     dataset : lightgbm.Dataset
-        Training or validation set, constructed or not. Folds that
-        ``lgb.cv`` cuts from it (``Dataset.subset``) use the matching rows.
+        Training or validation set, constructed or not.
     labels : array-like of shape (n,) or (n, K), or Targets
         Class ids or soft labels (rows summing to 1).
     sample_weight : array-like of shape (n,) or (n, K), default=None
@@ -152,6 +234,14 @@ def attach_targets(
     ValueError
         If the labels are invalid, their rows differ from the Dataset's, or
         weights are given twice.
+
+    Notes
+    -----
+    Attach again after changing the Dataset's label or weight
+    (``set_label``, ``set_weight``): the objective refuses attached targets
+    whose Dataset has changed under them. A validation set built with
+    ``reference=`` a Dataset that has attached targets needs targets of its
+    own too.
     """
     dataset_weight = getattr(dataset, "weight", None)
     if sample_weight is not None and dataset_weight is not None:
@@ -192,34 +282,107 @@ def attach_targets(
         # (A Dataset read from a file takes its label from the file.)
         ids = targets.probs.argmax(axis=1) if targets.soft else targets.codes
         dataset.set_label(np.asarray(ids, dtype=np.float64))
-    _ATTACHED[dataset] = targets
+    from_file = rows is None and isinstance(getattr(dataset, "data", None), (str, PathLike))
+    snapshot = _EngineSnapshot(*_engine_label_weight(dataset), pending=from_file)
+    setattr(dataset, _BINDING_ATTR, _Binding(targets, "attached", snapshot))
     return dataset
 
 
+def _check_binding(dataset: Any, binding: _Binding, role: str, ancestor: bool = False) -> None:
+    """Raise if targets no longer match their Dataset's label and weight.
+
+    ``ancestor``: ``dataset`` is the attached ancestor of the Dataset in use.
+    """
+    what = binding.snapshot.changed(*_engine_label_weight(dataset))
+    if what is None:
+        return
+    where = (
+        f"the {role} Dataset is a subset of a Dataset whose {what}"
+        if ancestor
+        else f"the {role} Dataset's {what}"
+    )
+    raise ValueError(
+        f"{where} was changed after boostobj targets were attached to it, which the "
+        f"attached labels and weights would silently overrule; call "
+        f"boostobj.lightgbm.attach_targets again after set_label/set_weight"
+    )
+
+
+_OWN_ROWS = np.empty(0, dtype=np.intp)  # sentinel: a validation set's rows are its own
+
+
+def _attached_ancestor(
+    dataset: Any, compose: bool = True
+) -> tuple[Any, _Binding, np.ndarray | None] | None:
+    """The nearest ancestor (or the Dataset itself) with attached targets.
+
+    Returns the ancestor, its binding, and the rows of the ancestor that the
+    Dataset holds (None for the Dataset itself), composing ``subset`` indices
+    along the chain; or None if no ancestor has attached targets.
+    A Dataset made with ``reference=`` but no ``used_indices`` (a validation
+    set) holds rows of its own, to which its ancestors' targets do not
+    apply: the rows are then ``_OWN_ROWS``. With ``compose=False`` the rows
+    of a subset are not computed (None).
+    """
+    rows: np.ndarray | None = None
+    node = dataset
+    while True:
+        binding = getattr(node, _BINDING_ATTR, None)
+        if binding is not None and binding.source == "attached":
+            return node, binding, rows
+        parent = getattr(node, "reference", None)
+        used = getattr(node, "used_indices", None)
+        if parent is None:
+            return None
+        if used is None:
+            # A validation set: does anything up the chain have attached targets?
+            found = _attached_ancestor(parent, compose=False)
+            if found is None:
+                return None
+            return found[0], found[1], _OWN_ROWS
+        if compose:
+            step = np.asarray(used, dtype=np.intp)
+            rows = step if rows is None else step[rows]
+        node = parent
+
+
 def _dataset_targets(dataset: Any, role: str) -> Targets:
-    """The validated targets of a Dataset, built once and cached."""
+    """The validated targets of a Dataset, built once and checked every round."""
     if not hasattr(dataset, "get_label"):
         raise TypeError(f"the {role} data must be a lightgbm.Dataset, got {type(dataset).__name__}")
-    attached = _ATTACHED.get(dataset)
-    if attached is not None:
-        return attached
-    parent = getattr(dataset, "reference", None)
-    used = getattr(dataset, "used_indices", None)
-    if used is not None and parent is not None and parent in _ATTACHED:
-        # An lgb.cv fold: the attached targets of its rows, sliced once.
-        whole = _ATTACHED[parent]
-        idx = np.asarray(used, dtype=np.intp)
+    binding: _Binding | None = getattr(dataset, _BINDING_ATTR, None)
+    if binding is not None and binding.source == "attached":
+        _check_binding(dataset, binding, role)
+        return binding.targets
+    if binding is not None and binding.source == "subset":
+        ancestor = _attached_ancestor(dataset, compose=False)
+        if ancestor is not None and ancestor[1] is binding.parent:
+            _check_binding(ancestor[0], ancestor[1], role, ancestor=True)
+            _check_binding(dataset, binding, role)
+            return binding.targets
+        binding = None  # the chain was re-attached: derive again
+    found = _attached_ancestor(dataset)
+    if found is not None:
+        ancestor, parent_binding, rows = found
+        if rows is _OWN_ROWS:
+            raise ValueError(
+                f"the {role} Dataset was built with reference= a Dataset that has boostobj "
+                f"targets attached, but has none of its own; its LightGBM labels would be "
+                f"used silently. Call boostobj.lightgbm.attach_targets on it too"
+            )
+        _check_binding(ancestor, parent_binding, role, ancestor=ancestor is not dataset)
+        whole = parent_binding.targets
         labels = whole.probs if whole.soft else whole.codes
         sw = whole.sample_weight
-        sub = Targets(labels[idx], None if sw is None else sw[idx])
-        _ATTACHED[dataset] = sub
+        sub = Targets(labels[rows], None if sw is None else sw[rows])
+        snapshot = _EngineSnapshot(*_engine_label_weight(dataset))
+        setattr(dataset, _BINDING_ATTR, _Binding(sub, "subset", snapshot, parent_binding))
         return sub
     label, weight = dataset.get_label(), dataset.get_weight()
-    entry = _DERIVED.get(dataset)
-    if entry is not None and entry[0] is label and entry[1] is weight:
-        return entry[2]
+    if binding is not None and binding.snapshot.changed(label, weight) is None:
+        return binding.targets
     targets = Targets(label, weight)
-    _DERIVED[dataset] = (label, weight, targets)
+    setattr(dataset, _BINDING_ATTR, _Binding(targets, "engine", _EngineSnapshot(label, weight)))
     return targets
 
 
@@ -379,8 +542,16 @@ def metric(obj: BaseObjective, name: str | None = None) -> Callable[[np.ndarray,
 
 # ---------------------------------------------------------- scikit-learn
 # (label array, weight array) -> Targets, for LGBMClassifier's wrappers, which
-# pass arrays rather than the Dataset. Entries go when the arrays go.
+# pass the same arrays every round rather than the Dataset. Entries are keyed
+# weakly and go when either array goes; the Targets must then not refer to
+# those arrays, or the entry would keep its own key alive.
 _BY_ARRAYS: dict[tuple[int, int], tuple[Any, Any, Targets]] = {}
+
+
+def _frozen_copy(values: Any) -> np.ndarray:
+    arr = np.array(values)
+    arr.setflags(write=False)
+    return arr
 
 
 def _array_targets(labels: Any, weight: Any) -> Targets:
@@ -392,14 +563,15 @@ def _array_targets(labels: Any, weight: Any) -> Targets:
         and (weight is None if entry[1] is None else entry[1]() is weight)
     ):
         return entry[2]
-    targets = Targets(labels, weight)
     try:
         # (Bound as a default: module globals may be gone when this runs at exit.)
         drop = lambda _ref, key=key, table=_BY_ARRAYS: table.pop(key, None)  # noqa: E731
         lref = weakref.ref(labels, drop)
         wref = None if weight is None else weakref.ref(weight, drop)
     except TypeError:  # not weak-referenceable (e.g. a list): validate every call
-        return targets
+        return Targets(labels, weight)
+    # Built from read-only copies, so that the entry cannot keep its own key alive.
+    targets = Targets(_frozen_copy(labels), None if weight is None else _frozen_copy(weight))
     _BY_ARRAYS[key] = (lref, wref, targets)
     return targets
 
@@ -695,6 +867,143 @@ def _is_linear(node: dict) -> bool:
 _METRIC_ALIASES = ("metric", "metrics", "metric_types")
 _EVAL_SET_DEPRECATION = "The argument 'eval_set' is deprecated"
 
+# LightGBM's classification metrics by alias. Under a custom objective
+# LightGBM computes its metrics on raw margins, so the Classifier computes
+# these on probabilities instead, under LightGBM's own names.
+_LOGLOSS_NAMES = {
+    **dict.fromkeys(
+        ("multi_logloss", "multiclass", "softmax", "multiclassova", "multiclass_ova", "ova", "ovr"),
+        "multi_logloss",
+    ),
+    **dict.fromkeys(("binary_logloss", "binary"), "binary_logloss"),
+    **dict.fromkeys(("cross_entropy", "xentropy"), "cross_entropy"),
+}
+_ERROR_NAMES = {"multi_error": "multi_error", "binary_error": "binary_error"}
+# Ranking metrics of a single output: a monotone link leaves them unchanged,
+# so LightGBM's own computation on margins is right.
+_RANKING_NAMES = {"auc": "auc", "average_precision": "average_precision"}
+_NO_METRIC = ("", "none", "null", "na", "custom")
+
+
+def _metric_names(value: Any) -> list[str]:
+    """A LightGBM ``metric`` value (string, comma-separated string, list) as names."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    names = []
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"metric names must be strings, got {item!r}")
+        names.extend(part.strip() for part in item.split(","))
+    return [name for name in names if name.lower() not in _NO_METRIC]
+
+
+def _translate_metrics(names: list[str], n_classes: int, top_k: int) -> tuple[list, list[str]]:
+    """LightGBM metric names as (callables on probabilities, names kept built in).
+
+    Raises ``ValueError`` for a name that has no counterpart on probabilities.
+    """
+    single = n_classes == 2
+    callables: list = []
+    builtin: list[str] = []
+    for name in names:
+        key = name.lower()
+        if key in _LOGLOSS_NAMES:
+            callables.append(sklearn_metric(SoftmaxCrossEntropy(), _LOGLOSS_NAMES[key]))
+        elif key in _ERROR_NAMES:
+            callables.append(_SklearnError(_ERROR_NAMES[key], top_k))
+        elif key in _RANKING_NAMES and single:
+            builtin.append(_RANKING_NAMES[key])
+        else:
+            supported = sorted({*_LOGLOSS_NAMES, *_ERROR_NAMES}) + (
+                sorted(_RANKING_NAMES) if single else []
+            )
+            raise ValueError(
+                f"metric {name!r} is not supported by boostobj's Classifier: under a custom "
+                f"objective LightGBM computes its metrics on raw margins, and {name!r} has no "
+                f"counterpart computed on probabilities here. Use one of {supported}, or "
+                f"pass a callable eval_metric (it receives probabilities)"
+            )
+    return callables, builtin
+
+
+def _probabilities(raw: np.ndarray) -> np.ndarray:
+    """What LGBMClassifier's eval callables get: P(class 1) (n,) or softmax (n, K)."""
+    proba = SoftmaxCrossEntropy().predict_proba(raw)
+    return proba[:, 1] if raw.ndim == 1 else proba
+
+
+class _SklearnError(_Wrapper):
+    """LightGBM's ``multi_error``/``binary_error`` on probabilities, weighted.
+
+    A row is an error when more than ``top_k`` classes score at least as
+    high as its label (LightGBM's ``multi_error_top_k`` rule).
+    """
+
+    __slots__ = ("top_k",)
+
+    def __init__(self, name: str, top_k: int = 1) -> None:
+        self.obj = SoftmaxCrossEntropy()
+        self.name = name
+        self.top_k = top_k
+
+    def __deepcopy__(self, memo: dict) -> _SklearnError:
+        return type(self)(self.name, self.top_k)
+
+    def __call__(
+        self, y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None
+    ) -> tuple[str, float, bool]:
+        preds = _check_preds(y_pred)
+        targets = _array_targets(y_true, weight)
+        _check_fits(targets, self.obj, preds, "evaluation")
+        raw = np.column_stack([np.zeros_like(preds), preds]) if preds.ndim == 1 else preds
+        codes = targets.codes.astype(np.intp)
+        at_label = raw[np.arange(raw.shape[0]), codes]
+        wrong = (raw >= at_label[:, None]).sum(axis=1) > self.top_k
+        sw = targets.sample_weight
+        value = float(np.average(wrong, weights=sw)) if raw.shape[0] else 0.0
+        return self.name, value, False
+
+
+class _OnProbabilities:
+    """A user's ``eval_metric`` callable, given probabilities instead of margins.
+
+    LightGBM dispatches on the number of parameters, so each arity has its
+    own ``__call__`` signature.
+    """
+
+    def __init__(self, func: Callable) -> None:
+        self.func = func
+
+    def __repr__(self) -> str:
+        return f"<{self.func!r} on probabilities>"
+
+
+class _OnProbabilities2(_OnProbabilities):
+    def __call__(self, y_true: Any, y_pred: np.ndarray) -> Any:
+        return self.func(y_true, _probabilities(y_pred))
+
+
+class _OnProbabilities3(_OnProbabilities):
+    def __call__(self, y_true: Any, y_pred: np.ndarray, weight: Any) -> Any:
+        return self.func(y_true, _probabilities(y_pred), weight)
+
+
+class _OnProbabilities4(_OnProbabilities):
+    def __call__(self, y_true: Any, y_pred: np.ndarray, weight: Any, group: Any) -> Any:
+        return self.func(y_true, _probabilities(y_pred), weight, group)
+
+
+def _on_probabilities(func: Callable) -> Callable:
+    n = len(inspect.signature(func).parameters)
+    wrappers = {2: _OnProbabilities2, 3: _OnProbabilities3, 4: _OnProbabilities4}
+    if n not in wrappers:
+        raise TypeError(
+            f"eval_metric callables take (y_true, y_pred), (y_true, y_pred, weight) or "
+            f"(y_true, y_pred, weight, group), got {func!r} with {n} parameters"
+        )
+    return wrappers[n](func)
+
 
 def _n_rows(x: Any) -> int:
     shape = getattr(x, "shape", None)
@@ -709,8 +1018,6 @@ def _make_classifier() -> type:
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import column_or_1d
 
-    from .objectives import SoftmaxCrossEntropy
-
     class Classifier(lgb.LGBMClassifier):
         """LightGBM classifier trained with a boostobj objective.
 
@@ -724,7 +1031,15 @@ def _make_classifier() -> type:
           predict complete margins;
         - reports the objective's weighted mean loss on ``eval_set`` under
           the name ``objective.name`` instead of LightGBM's default metric,
-          which is meaningless on raw margins (a ``metric`` you set is kept);
+          which is meaningless on raw margins. Metrics you name (``metric=``
+          or string ``eval_metric``) are computed on probabilities under
+          LightGBM's names: ``multi_logloss``/``binary_logloss``/
+          ``cross_entropy`` (and their aliases), ``multi_error`` (with
+          ``multi_error_top_k``), ``binary_error``; ``auc`` and
+          ``average_precision`` of a binary model are left to LightGBM
+          (a monotone link does not change them); other names are refused.
+          Callable ``eval_metric`` receive probabilities, as with a built-in
+          objective. Named metrics come first (for ``first_metric_only``);
         - returns probabilities from ``predict_proba`` and labels from
           ``predict``.
 
@@ -748,7 +1063,8 @@ def _make_classifier() -> type:
         ``fit`` takes ``eval_set`` or ``eval_X``/``eval_y`` (LightGBM >= 4.7);
         ``init_score``, ``eval_init_score`` and ``init_model`` are refused,
         since the model starts from the priors. Linear trees are refused.
-        ``feature_pre_filter`` defaults to False: with a custom objective,
+        ``boosting_type="rf"`` is refused: LightGBM's random forests take
+        no custom objective. ``feature_pre_filter`` defaults to False: with a custom objective,
         LightGBM aborts if pre-filtering leaves no feature (small data sets,
         lightgbm#5667); without it such data give the constant prior model.
         To predict from a reloaded model file:
@@ -779,8 +1095,11 @@ def _make_classifier() -> type:
                     with_engine_threads(self._objective, self._engine_n_jobs())
                 )
                 own = self.get_params()
-                if not any(alias in own for alias in _METRIC_ALIASES):
-                    params["metric"] = "None"
+                for alias in _METRIC_ALIASES:
+                    params.pop(alias, None)
+                # Named metrics were translated by fit; LightGBM keeps only those
+                # that are right on margins.
+                params["metric"] = getattr(self, "_builtin_metrics", None) or "None"
                 if "feature_pre_filter" not in own:
                     # With a custom objective LightGBM aborts when pre-filtering leaves
                     # no feature (lightgbm#5667); unsplittable features never split anyway.
@@ -818,6 +1137,15 @@ def _make_classifier() -> type:
                     "linear_tree=True is not supported: the class priors are stored in the "
                     "leaf values, which linear trees do not use"
                 )
+            for alias in ("boosting_type", "boosting", "boost"):
+                value = params.get(alias)
+                if isinstance(value, str) and value.strip().lower() in ("rf", "random_forest"):
+                    raise ValueError(
+                        f"{alias}={value!r} is not supported: LightGBM's random forest mode "
+                        f"accepts no custom objective (nor the init_score that holds the class "
+                        f"priors); use gbdt, dart, or lightgbm.LGBMClassifier with its built-in "
+                        f"objective"
+                    )
             eval_set = _eval_pairs(
                 fit_params.pop("eval_set", None),
                 fit_params.pop("eval_X", None),
@@ -849,6 +1177,14 @@ def _make_classifier() -> type:
                 metrics = []
             elif not isinstance(metrics, list):
                 metrics = [metrics]
+            named = [m for m in metrics if isinstance(m, str)]
+            for alias in _METRIC_ALIASES:
+                named = _metric_names(params.get(alias)) + named
+            top_k = params.get("multi_error_top_k", 1)
+            translated, self._builtin_metrics = _translate_metrics(
+                _metric_names(named), k, 1 if top_k is None else int(top_k)
+            )
+            user_callables = [_on_probabilities(m) for m in metrics if not isinstance(m, str)]
             if eval_set is not None:
                 fit_params["eval_init_score"] = [scores(_n_rows(xv)) for xv, _ in eval_set]
                 fit_params["eval_set"] = eval_set
@@ -861,8 +1197,9 @@ def _make_classifier() -> type:
                     sample_weight=sample_weight,
                     init_score=scores(_n_rows(X)),
                     eval_metric=[
+                        *translated,
                         sklearn_metric(with_engine_threads(obj, self._engine_n_jobs())),
-                        *metrics,
+                        *user_callables,
                     ],
                     **fit_params,
                 )

@@ -450,9 +450,11 @@ def test_copies_of_the_callables_hold_no_data():
     obj = SoftmaxCrossEntropy(class_weight=[1.0, 2.0, 1.0])
     f, m = bl.objective(obj), bl.metric(obj)
     train = bl.attach_targets(lgb.Dataset(x), soft)
+    attached = getattr(train, bl._BINDING_ATTR).targets
     lgb.train(custom(None, 3, objective=f), train, 3, valid_sets=[train], feval=m)
-    # Attached labels are kept by reference, not copied, through training.
-    assert bl._ATTACHED[train].probs is soft
+    # The attached targets are validated once and kept, not copied, through training.
+    assert getattr(train, bl._BINDING_ATTR).targets is attached
+    np.testing.assert_array_equal(attached.probs, soft)
     for wrapped in (
         f,
         m,
@@ -715,6 +717,99 @@ def test_classifier_reports_the_objective_instead_of_the_builtin_metric():
     assert sorted(kept.evals_result_["valid_0"]) == ["multi_error", "softmax_xent"]
 
 
+def weighted_error(y, proba, w=None):
+    return float(np.average(proba.argmax(axis=1) != y, weights=w))
+
+
+@pytest.mark.parametrize(
+    "named",
+    [
+        {"metric": "multi_logloss"},
+        {"metric": "multiclass,multi_error"},
+        {"metrics": ["softmax", "multi_error"]},
+        {"eval_metric": "multi_logloss"},
+        {"eval_metric": ["multi_error", "ova"]},
+    ],
+    ids=repr,
+)
+def test_classifier_computes_the_metrics_a_user_names_on_probabilities(named):
+    # LightGBM computes its own metrics on raw margins under a custom objective:
+    # multi_logloss read 3.28 where the held-out log-loss was 0.35.
+    xtr, ytr, xte, yte = digits_split()
+    # Weights LightGBM stores exactly (it keeps them as float32).
+    w = np.random.default_rng(0).uniform(0.5, 2.0, len(yte)).astype(np.float32).astype(float)
+    fit_kwargs = {"eval_metric": named.pop("eval_metric")} if "eval_metric" in named else {}
+    model = bl.Classifier(objective=WeightedBrier(), **named, **SKPARAMS)
+    model.fit(xtr, ytr, eval_set=[(xte, yte)], eval_sample_weight=[w], **fit_kwargs)
+    curve = model.evals_result_["valid_0"]
+    proba = model.predict_proba(xte)
+    expected = {
+        "multi_logloss": log_loss(yte, proba, sample_weight=w),
+        "multi_error": weighted_error(yte, proba, w),
+        "brier": WeightedBrier().loss(yte, model.predict(xte, raw_score=True), w).sum() / w.sum(),
+    }
+    assert set(curve) <= set(expected) and len(curve) >= 2
+    for name, values in curve.items():
+        np.testing.assert_allclose(values[-1], expected[name], rtol=1e-9, err_msg=name)
+
+
+def test_classifier_binary_metrics_are_those_of_probabilities():
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    xtr, ytr, xte, yte = digits_split()
+    ytr, yte = (ytr > 4).astype(int), (yte > 4).astype(int)
+    names = ["binary_logloss", "binary_error", "auc", "average_precision", "xentropy"]
+    model = bl.Classifier(metric=names, **SKPARAMS).fit(xtr, ytr, eval_set=[(xte, yte)])
+    curve = {name: values[-1] for name, values in model.evals_result_["valid_0"].items()}
+    p1 = model.predict_proba(xte)[:, 1]
+    np.testing.assert_allclose(curve["binary_logloss"], log_loss(yte, p1), rtol=1e-9)
+    np.testing.assert_allclose(curve["cross_entropy"], log_loss(yte, p1), rtol=1e-9)
+    np.testing.assert_allclose(curve["binary_error"], np.mean((p1 > 0.5) != yte), rtol=1e-12)
+    np.testing.assert_allclose(curve["auc"], roc_auc_score(yte, p1), rtol=1e-9)
+    np.testing.assert_allclose(
+        curve["average_precision"], average_precision_score(yte, p1), rtol=1e-9
+    )
+
+
+def test_classifier_top_k_error_follows_lightgbm():
+    xtr, ytr, xte, yte = digits_split()
+    model = bl.Classifier(metric="multi_error", multi_error_top_k=3, **SKPARAMS)
+    model.fit(xtr, ytr, eval_set=[(xte, yte)])
+    proba = model.predict_proba(xte)
+    at_label = proba[np.arange(len(yte)), yte]
+    expected = np.mean((proba >= at_label[:, None]).sum(axis=1) > 3)
+    assert model.evals_result_["valid_0"]["multi_error"][-1] == pytest.approx(expected)
+    assert 0 < expected < weighted_error(yte, proba)
+
+
+def test_classifier_eval_metric_callables_receive_probabilities():
+    xtr, ytr, xte, yte = digits_split()
+    seen = []
+
+    def two(y_true, y_pred):
+        seen.append(y_pred)
+        return "two", log_loss(y_true, y_pred, labels=np.arange(10)), False
+
+    def three(y_true, y_pred, weight):
+        return "three", float(np.average(y_pred.argmax(axis=1) != y_true, weights=weight)), False
+
+    model = bl.Classifier(**SKPARAMS).fit(xtr, ytr, eval_set=[(xte, yte)], eval_metric=[two, three])
+    curve = model.evals_result_["valid_0"]
+    proba = model.predict_proba(xte)
+    np.testing.assert_allclose(seen[-1], proba, rtol=1e-12)
+    np.testing.assert_allclose(curve["two"][-1], log_loss(yte, proba), rtol=1e-9)
+    np.testing.assert_allclose(curve["three"][-1], weighted_error(yte, proba))
+
+
+@pytest.mark.parametrize("name", ["l2", "rmse", "ndcg", "auc_mu", "multi_logloss@2"])
+def test_classifier_refuses_metrics_without_a_counterpart_on_probabilities(name):
+    x, y = make_data(n=100)
+    with pytest.raises(ValueError, match=rf"metric '{name}' is not supported.*raw margins"):
+        bl.Classifier(metric=name, **SKPARAMS).fit(x, y)
+    with pytest.raises(ValueError, match=rf"metric '{name}' is not supported"):
+        bl.Classifier(**SKPARAMS).fit(x, y, eval_set=[(x, y)], eval_metric=name)
+
+
 @pytest.mark.parametrize("boosting", ["dart", "goss"])
 def test_classifier_priors_stay_right_with_other_boosting_types(boosting):
     # DART rescales earlier trees while training; the priors are added afterwards,
@@ -914,7 +1009,7 @@ def test_attach_targets_uses_the_dataset_weight_when_given_none():
     x, y = make_data(n=100)
     w = np.random.default_rng(0).uniform(0.5, 2.0, 100)
     data = bl.attach_targets(lgb.Dataset(x, weight=w), y)
-    assert bl._ATTACHED[data].sample_weight is w
+    np.testing.assert_array_equal(getattr(data, bl._BINDING_ATTR).targets.sample_weight, w)
     assert np.array_equal(data.label, y)  # the Dataset got the class ids as label
 
 
@@ -955,6 +1050,8 @@ def test_classifier_refusals():
         (bl.Classifier(**SKPARAMS), {"init_score": np.zeros((100, 3))}, ValueError, "init_score"),
         (bl.Classifier(**SKPARAMS), {"init_model": "model.txt"}, ValueError, "init_model"),
         (bl.Classifier(linear_tree=True, **SKPARAMS), {}, ValueError, "linear_tree"),
+        (bl.Classifier(boosting_type="rf", **SKPARAMS), {}, ValueError, "rf.*random forest"),
+        (bl.Classifier(boosting="random_forest", **SKPARAMS), {}, ValueError, "random forest"),
         (
             bl.Classifier(objective=WeightedBrier(class_weight=[1, 2]), **SKPARAMS),
             {},
