@@ -35,8 +35,11 @@ dask_init_raw, dask_base_margin, dask_predict_proba
 Labels and weights are validated once per DMatrix: the callables returned by
 :func:`objective` and :func:`metric` keep the validated
 :class:`~boostobj.Targets` of each DMatrix they see (weakly, so they are freed
-with it). Changing a DMatrix's label or weight after it has been used is
-therefore not seen: build a new DMatrix, or a new callable, instead. The
+with it). Each call compares the DMatrix's label and weight with the
+validated ones (XGBoost keeps no version number to check instead) and
+validates again if ``set_label``, ``set_weight`` or ``set_info`` changed
+them: about 2 ms per round at n = 1e6 for class ids and weights, 12 ms for
+(n, 10) soft labels, against 61 ms for the objective itself. The
 gradient and Hessian are returned as new float32 arrays of the shape of the
 margins, (n, K) or (n,), the layout XGBoost has expected since 2.1; reusing
 output buffers across rounds saved no measurable time (0.2 ms of 27 ms per
@@ -117,6 +120,24 @@ def _dmatrix_targets(dmat: Any) -> Targets:
         raise ValueError(f"the DMatrix ({n} rows) has no label: build it with label=...")
     weight = dmat.get_weight()  # empty when the DMatrix has no weights
     return Targets(_label_array(label, n), weight if weight.size else None)
+
+
+def _changed(dmat: xgb.DMatrix, targets: Targets) -> bool:
+    """True if the DMatrix's label or weight differ from the validated ones.
+
+    XGBoost hands out copies of its label and weight, with no version to
+    compare, so they are compared by value every round: O(n) (O(n K) for
+    soft labels) against the objective's O(n K) and the trees' far more.
+    """
+    label = _label_array(dmat.get_label(), targets.n_samples)
+    held = targets.probs if targets.soft else targets.codes
+    if label.shape != held.shape or not np.array_equal(label, held):
+        return True
+    weight = dmat.get_weight()
+    sw = targets.sample_weight
+    if sw is None:
+        return weight.size != 0
+    return weight.shape != sw.shape or not np.array_equal(weight, sw)
 
 
 def _layout_hint(raw: np.ndarray) -> str:
@@ -205,7 +226,7 @@ class _PerDMatrix:
 
     def _targets_of(self, dmat: Any) -> Targets:
         targets = self._targets.get(dmat) if isinstance(dmat, xgb.DMatrix) else None
-        if targets is None:
+        if targets is None or _changed(dmat, targets):
             targets = _dmatrix_targets(dmat)
             self._targets[dmat] = targets
         return targets
@@ -489,6 +510,24 @@ class _SklearnMetric:
         return _mean_loss(self.obj, Targets(labels, sample_weight), y_score)
 
 
+class _OnProbabilities:
+    """A user's ``eval_metric`` callable, given probabilities instead of margins.
+
+    With a custom objective XGBoost hands metric callables raw margins
+    (base margin included); ``XGBClassifier`` with its built-in objective
+    hands them P(class 1) (n,) or the class probabilities (n, K), which
+    is what such a callable (``sklearn.metrics.log_loss``, say) expects.
+    """
+
+    def __init__(self, func: Callable) -> None:
+        self.func = func
+        self.__name__ = getattr(func, "__name__", type(func).__name__)
+
+    def __call__(self, y_true: np.ndarray, y_score: np.ndarray, **kwargs: Any) -> Any:
+        proba = SoftmaxCrossEntropy().predict_proba(y_score)
+        return self.func(y_true, proba[:, 1] if np.ndim(y_score) == 1 else proba, **kwargs)
+
+
 class _FitObjective:
     """The objective of one :meth:`Classifier.fit`: targets validated once, at its start."""
 
@@ -569,6 +608,9 @@ class Classifier(xgb.XGBClassifier):
     - evaluates the objective's weighted mean loss on the predicted
       probabilities when ``eval_metric`` is None, under the name
       ``objective.name`` (for ``evals_result()`` and early stopping);
+      XGBoost's named metrics (``"mlogloss"``, ``"merror"``, ...) see
+      probabilities too, and a callable ``eval_metric`` receives
+      probabilities, as with ``XGBClassifier``'s built-in objective;
     - validates ``y`` and ``sample_weight`` once per fit.
 
     ``predict_proba`` returns probabilities (n, K), ``predict`` class ids.
@@ -708,6 +750,8 @@ class Classifier(xgb.XGBClassifier):
         self.objective = _FitObjective(run, targets)
         if self.eval_metric is None:
             self.eval_metric = _SklearnMetric(run)
+        elif callable(self.eval_metric):
+            self.eval_metric = _OnProbabilities(self.eval_metric)
         try:
             super().fit(
                 X,
