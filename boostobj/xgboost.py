@@ -47,8 +47,11 @@ call at n = 200,000, K = 10) and would alias arrays handed to the caller.
 
 Versions
 --------
-Supported and tested: xgboost 3.0, 3.1 and 3.2 (the newest release); CPU
-only (with ``device="cuda"`` XGBoost hands over cupy arrays). What differs:
+Supported and tested: xgboost 3.0, 3.1 and 3.2 (the newest release), on the
+CPU. With ``device="cuda"``, ``Booster.boost`` still hands a custom objective
+host margins (it predicts them with ``Booster.predict``, which returns numpy)
+and accepts numpy gradients, so the objective runs on the CPU (untested here:
+no GPU). What differs:
 
 - ``DMatrix.get_label()`` returns a 2-D (soft) label flattened to (n * K,)
   before 3.2 and as (n, K) from 3.2; both are read correctly.
