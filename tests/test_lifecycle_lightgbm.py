@@ -223,9 +223,7 @@ def test_one_dataset_reused_with_another_objective():
     data = bl.attach_targets(lgb.Dataset(x), soft, w)
     first, second = OBJECTIVES
     lgb.train(params(first), data, ROUNDS)
-    assert_same_model(
-        lgb.train(params(second), data, ROUNDS), fresh_model(second, x, soft, w), x
-    )
+    assert_same_model(lgb.train(params(second), data, ROUNDS), fresh_model(second, x, soft, w), x)
 
 
 def test_continued_training_equals_continued_training_on_fresh_datasets():

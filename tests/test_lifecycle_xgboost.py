@@ -137,9 +137,7 @@ def test_a_sliced_dmatrix_trains_like_a_fresh_one_of_its_rows(obj):
 @pytest.mark.parametrize("obj", OBJECTIVES, ids=repr)
 def test_cv_folds_report_the_loss_of_fresh_models_of_their_rows(obj):
     x, y, w = problem()
-    folds = [
-        (np.setdiff1d(np.arange(N), test), test) for test in np.array_split(np.arange(N), 3)
-    ]
+    folds = [(np.setdiff1d(np.arange(N), test), test) for test in np.array_split(np.arange(N), 3)]
     result = xgb.cv(
         {**TREE, "disable_default_eval_metric": 1},
         xgb.DMatrix(x, label=y, weight=w),
@@ -153,9 +151,7 @@ def test_cv_folds_report_the_loss_of_fresh_models_of_their_rows(obj):
         booster = train(obj, xgb.DMatrix(x[tr], label=y[tr], weight=w[tr]))
         raw = margins(booster, x[te])
         losses.append(obj.loss(y[te], raw, w[te]).sum() / w[te].sum())
-    np.testing.assert_allclose(
-        result[f"test-{obj.name}-mean"].iloc[-1], np.mean(losses), rtol=1e-6
-    )
+    np.testing.assert_allclose(result[f"test-{obj.name}-mean"].iloc[-1], np.mean(losses), rtol=1e-6)
 
 
 # ------------------------------------------------------ reuse and copies
