@@ -69,12 +69,16 @@ class Run:
 
 
 class Progress:
-    """Counts boosting rounds across all runs: a tqdm bar, or plain lines without tqdm."""
+    """Counts boosting rounds across all runs on stderr.
+
+    A tqdm bar on a terminal; one line per run when stderr is a file or a
+    pipe (a bar's redrawn frames would fill a log) or tqdm is not installed.
+    """
 
     def __init__(self, total: int, enabled: bool) -> None:
         self.bar = None
         self.enabled = enabled
-        if enabled:
+        if enabled and sys.stderr.isatty():
             try:
                 from tqdm import tqdm
             except ImportError:
@@ -309,6 +313,14 @@ def format_table(runs: list[Run], truth: dict[str, float] | None) -> str:
         cells = " ".join(f"{truth[c]:11.4f}" for c in columns)
         lines.append(f"{'true probabilities':{width}s} {cells} {'':>8s}")
     return "\n".join(lines)
+
+
+def plot_formats() -> set[str]:
+    """The file extensions matplotlib can save a figure as."""
+    _import("matplotlib", "plot")
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return set(FigureCanvasBase.get_supported_filetypes())
 
 
 def reliability_plot(runs: list[Run], y_test: np.ndarray, path: str, title: str) -> None:

@@ -21,6 +21,7 @@ class Problem:
     y: np.ndarray
     true_proba: np.ndarray | None = None
     class_names: list[str] | None = None
+    n_dropped: int = 0  # rows left out because their target was missing
 
 
 def synthetic_problem(
@@ -76,6 +77,8 @@ def csv_problem(path: str, target: str) -> Problem:
         except StopIteration:
             raise ValueError(f"--csv: {path!r} is empty") from None
         rows = [row for row in reader if row]
+    if not rows:
+        raise ValueError(f"--csv: {path!r} has a header but no data rows")
     header = [h.strip() for h in header]
     if target not in header:
         raise ValueError(
@@ -99,13 +102,28 @@ def csv_problem(path: str, target: str) -> Problem:
                 raise ValueError(
                     f"--csv: feature {features[c]!r} must be numeric, got {v!r} on line {r}"
                 ) from None
-    classes, y = np.unique(np.array(labels), return_inverse=True)
+    labels = np.array(labels)
+    has_target = labels != ""  # an empty cell is a missing target, not a class
+    if not has_target.any():
+        raise ValueError(f"--target: column {target!r} is empty in every row of {path!r}")
+    classes, y = np.unique(labels[has_target], return_inverse=True)
+    _require_two_classes(classes, target)
+    return Problem(
+        f"{file.name} (target {target!r})",
+        X[has_target],
+        y,
+        None,
+        [str(c) for c in classes],
+        n_dropped=int((~has_target).sum()),
+    )
+
+
+def _require_two_classes(classes: np.ndarray, target: str) -> None:
     if len(classes) < 2:
         raise ValueError(
-            f"--target: column {target!r} has only one class ({classes[0]!r}); "
+            f"--target: column {target!r} has only one class ({str(classes[0])!r}); "
             "a classifier needs at least two"
         )
-    return Problem(f"{file.name} (target {target!r})", X, y, None, [str(c) for c in classes])
 
 
 # ---------------------------------------------------------------- metrics
