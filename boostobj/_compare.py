@@ -10,34 +10,30 @@ from typing import Any
 import numpy as np
 
 from ._compare_data import (
+    MissingDependency,
     Problem,
     brier,
     expected_calibration_error,
+    import_optional,
     kl_to_truth,
     log_loss,
     reliability_curve,
 )
 from .objectives import BaseObjective, SoftmaxCrossEntropy, WeightedBrier
 
+__all__ = ["ENGINES", "OBJECTIVES", "MissingDependency", "Settings", "compare"]
+
 ENGINES = ("xgboost", "lightgbm")
 OBJECTIVES = ("builtin", "xent", "brier")
-
-
-class MissingDependency(Exception):
-    """An optional package the command needs is not installed."""
+DEFAULT_OBJECTIVES = OBJECTIVES
 
 
 def _import(name: str, extra: str):
-    try:
-        return __import__(name)
-    except ImportError:
-        raise MissingDependency(
-            f"{name} is not installed; install it with: pip install 'boostobj[{extra}]'"
-        ) from None
+    return import_optional(name, extra)
 
 
 def make_objective(name: str) -> BaseObjective | None:
-    return {"builtin": None, "xent": SoftmaxCrossEntropy(), "brier": WeightedBrier()}[name]
+    return {"xent": SoftmaxCrossEntropy(), "brier": WeightedBrier()}.get(name)
 
 
 @dataclass
@@ -57,6 +53,8 @@ class Run:
     seconds: float
     note: str = ""
     scores: dict[str, float] = field(default_factory=dict)
+    # How many features the trained model treats as categorical (read back from it).
+    categorical_used: int = 0
 
     @property
     def label(self) -> str:
@@ -129,27 +127,69 @@ def _smoothed(y: np.ndarray, k: int, alpha: float) -> np.ndarray:
     return (1.0 - alpha) * np.eye(k)[y] + alpha / k
 
 
-def train_xgboost(
-    objective: str, X, y, X_test, k: int, settings: Settings, progress: Progress
-) -> tuple[np.ndarray, str]:
-    xgb = _import("xgboost", "xgboost")
-    import boostobj.xgboost as bx
+def _rows(X: Any, mask: np.ndarray) -> Any:
+    """Rows of an array or a DataFrame (positions, not index labels)."""
+    return X.iloc[mask] if hasattr(X, "iloc") else X[mask]
 
-    params = dict(
+
+@dataclass
+class Trained:
+    """What a trainer hands back: test probabilities and facts about the model."""
+
+    proba: np.ndarray
+    note: str = ""
+    categorical_used: int = 0
+
+
+def _xgboost_categorical(booster) -> int:
+    return sum(t == "c" for t in (booster.feature_types or []))
+
+
+def _lightgbm_categorical(booster) -> int:
+    # LightGBM records the category levels of each pandas category column it used.
+    return len(booster.pandas_categorical or [])
+
+
+def _xgboost_params(settings: Settings, progress: Progress) -> dict[str, Any]:
+    return dict(
         n_estimators=settings.rounds,
         learning_rate=settings.learning_rate,
         max_depth=4,
         tree_method="hist",
         n_jobs=settings.threads,
         random_state=settings.seed,
+        # Category columns split natively, for every objective alike.
+        enable_categorical=True,
+        callbacks=[_xgboost_callback(progress)],
     )
+
+
+def _lightgbm_params(settings: Settings) -> dict[str, Any]:
+    # LightGBM finds pandas category columns itself (categorical_feature="auto").
+    return dict(
+        n_estimators=settings.rounds,
+        learning_rate=settings.learning_rate,
+        num_leaves=15,
+        n_jobs=settings.threads,
+        random_state=settings.seed,
+        verbose=-1,
+    )
+
+
+def train_xgboost(
+    objective: str, X, y, X_test, k: int, settings: Settings, progress: Progress
+) -> Trained:
+    xgb = _import("xgboost", "xgboost")
+    import boostobj.xgboost as bx
+
     obj = make_objective(objective)
-    callbacks = [_xgboost_callback(progress)]
     if obj is not None and settings.label_smoothing > 0:
         # Soft labels need the native API: a 2-D label trains a K-output model.
         soft = _smoothed(y, k, settings.label_smoothing)
         start = obj.init_raw(soft)
-        dtrain = xgb.DMatrix(X, label=soft, base_margin=np.tile(start, (len(y), 1)))
+        dtrain = xgb.DMatrix(
+            X, label=soft, base_margin=np.tile(start, (len(y), 1)), enable_categorical=True
+        )
         booster = xgb.train(
             {
                 "tree_method": "hist",
@@ -162,33 +202,30 @@ def train_xgboost(
             dtrain,
             settings.rounds,
             obj=bx.objective(obj),
-            callbacks=callbacks,
+            callbacks=[_xgboost_callback(progress)],
         )
-        dtest = xgb.DMatrix(X_test, base_margin=np.tile(start, (X_test.shape[0], 1)))
-        return obj.predict_proba(booster.predict(dtest, output_margin=True)), " (smoothed)"
+        dtest = xgb.DMatrix(
+            X_test, base_margin=np.tile(start, (X_test.shape[0], 1)), enable_categorical=True
+        )
+        proba = obj.predict_proba(booster.predict(dtest, output_margin=True))
+        return Trained(proba, " (smoothed)", _xgboost_categorical(booster))
+    params = _xgboost_params(settings, progress)
     if obj is None:
-        model = xgb.XGBClassifier(**params, callbacks=callbacks)
+        model = xgb.XGBClassifier(**params)
     else:
-        model = bx.Classifier(objective=obj, **params, callbacks=callbacks)
+        model = bx.Classifier(objective=obj, **params)
     model.fit(X, y)
     note = " (hard labels)" if settings.label_smoothing > 0 else ""
-    return _full_proba(model.predict_proba(X_test), model.classes_, k), note
+    proba = _full_proba(model.predict_proba(X_test), model.classes_, k)
+    return Trained(proba, note, _xgboost_categorical(model.get_booster()))
 
 
 def train_lightgbm(
     objective: str, X, y, X_test, k: int, settings: Settings, progress: Progress
-) -> tuple[np.ndarray, str]:
+) -> Trained:
     lgb = _import("lightgbm", "lightgbm")
     import boostobj.lightgbm as bl
 
-    params = dict(
-        n_estimators=settings.rounds,
-        learning_rate=settings.learning_rate,
-        num_leaves=15,
-        n_jobs=settings.threads,
-        random_state=settings.seed,
-        verbose=-1,
-    )
     obj = make_objective(objective)
     callbacks = [_lightgbm_callback(progress)]
     if obj is not None and settings.label_smoothing > 0:
@@ -211,14 +248,17 @@ def train_lightgbm(
             callbacks=callbacks,
         )
         bl.add_init_raw(booster, start)
-        return obj.predict_proba(booster.predict(X_test, raw_score=True)), " (smoothed)"
+        proba = obj.predict_proba(booster.predict(X_test, raw_score=True))
+        return Trained(proba, " (smoothed)", _lightgbm_categorical(booster))
+    params = _lightgbm_params(settings)
     if obj is None:
         model = lgb.LGBMClassifier(**params)
     else:
         model = bl.Classifier(objective=obj, **params)
     model.fit(X, y, callbacks=callbacks)
     note = " (hard labels)" if settings.label_smoothing > 0 else ""
-    return _full_proba(model.predict_proba(X_test), model.classes_, k), note
+    proba = _full_proba(model.predict_proba(X_test), model.classes_, k)
+    return Trained(proba, note, _lightgbm_categorical(model.booster_))
 
 
 def _full_proba(proba: np.ndarray, classes: Any, k: int) -> np.ndarray:
@@ -231,17 +271,23 @@ def _full_proba(proba: np.ndarray, classes: Any, k: int) -> np.ndarray:
     return full
 
 
+def split_labels(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A stratified split of row positions: (kept, held out), deterministic given ``seed``."""
+    rng = np.random.default_rng(seed)
+    held = np.zeros(len(y), dtype=bool)
+    for c in np.unique(y):
+        idx = np.flatnonzero(y == c)
+        rng.shuffle(idx)
+        held[idx[: round(fraction * len(idx))]] = True
+    return ~held, held
+
+
 def split(problem: Problem, test_size: float, seed: int):
     """A stratified train/test split, deterministic given ``seed``."""
-    rng = np.random.default_rng(seed)
-    test = np.zeros(len(problem.y), dtype=bool)
-    for c in np.unique(problem.y):
-        idx = np.flatnonzero(problem.y == c)
-        rng.shuffle(idx)
-        test[idx[: round(test_size * len(idx))]] = True
-    if test.all() or not test.any():
+    train, test = split_labels(problem.y, test_size, seed)
+    if train.all() or test.all():
         raise ValueError(f"--test-size {test_size} leaves no training or no test rows")
-    return ~test, test
+    return train, test
 
 
 def compare(
@@ -256,7 +302,13 @@ def compare(
     """Train each engine x objective; return the runs, the truth's scores, the test labels."""
     train, test = split(problem, test_size, settings.seed)
     k = int(problem.y.max()) + 1
-    X, y, X_test, y_test = problem.X[train], problem.y[train], problem.X[test], problem.y[test]
+    features = problem.X
+    if hasattr(features, "columns"):
+        # LightGBM refuses names with JSON punctuation (, : " [ ] { }), XGBoost
+        # names with [ ] <; the table's own names are not needed for training.
+        features = features.set_axis([f"x{i}" for i in range(features.shape[1])], axis=1)
+    X, y = _rows(features, train), problem.y[train]
+    X_test, y_test = _rows(features, test), problem.y[test]
     if len(np.unique(y)) < 2:
         raise ValueError("the training split holds a single class; use more data")
     trainers = {"xgboost": train_xgboost, "lightgbm": train_lightgbm}
@@ -267,11 +319,14 @@ def compare(
     try:
         for engine in engines:
             for objective in objectives:
-                run_label = Run(engine, objective, np.empty(0), 0.0).label
-                bar.start(run_label)
+                run = Run(engine, objective, np.empty(0), 0.0)
+                bar.start(run.label)
                 t0 = time.perf_counter()
-                proba, note = trainers[engine](objective, X, y, X_test, k, settings, bar)
-                runs.append(Run(engine, objective, proba, time.perf_counter() - t0, note))
+                out = trainers[engine](objective, X, y, X_test, k, settings, bar)
+                run.seconds = time.perf_counter() - t0
+                run.proba, run.note = out.proba, out.note
+                run.categorical_used = out.categorical_used
+                runs.append(run)
     finally:
         bar.close()
     truth = None

@@ -246,11 +246,10 @@ def _check_plot_destination(path: str) -> None:
 
     check_destination(path, "--plot")
     try:
-        _compare.plot_formats()
+        formats = _compare.plot_formats()
     except _compare.MissingDependency as exc:
         raise UsageError(f"--plot: {exc}") from None
     suffix = Path(path).suffix.lower().lstrip(".")
-    formats = _compare.plot_formats()
     if suffix and suffix not in formats:
         raise UsageError(
             f"--plot: cannot save a .{suffix} image; use one of "
@@ -258,26 +257,119 @@ def _check_plot_destination(path: str) -> None:
         )
 
 
+TABLE_OPTIONS = ("csv", "parquet", "data")
+
+
+def _table_source(args: argparse.Namespace) -> tuple[str, str, str | None] | None:
+    """(option, path, format) of the table to read, or None for built-in data."""
+    given = [(f"--{o}", getattr(args, o)) for o in TABLE_OPTIONS if getattr(args, o) is not None]
+    if args.dataset is not None:
+        given.append(("--dataset", args.dataset))
+    if len(given) > 1:
+        raise UsageError(f"give either {given[0][0]} or {given[1][0]}, not both")
+    table = given and given[0][0] != "--dataset"
+    if table and args.target is None:
+        raise UsageError(
+            f"{given[0][0]} and --target go together: --target COLUMN names the classes' column"
+        )
+    if not table:
+        if args.target is not None:
+            raise UsageError("--target goes with a table: --csv, --parquet or --data FILE")
+        for flag, value in (
+            ("--sep", args.sep),
+            ("--na-values", args.na_values),
+            ("--categorical", args.categorical),
+            ("--drop", args.drop),
+        ):
+            if value is not None:
+                raise UsageError(f"{flag} goes with a table: --csv, --parquet or --data FILE")
+        return None
+    option, path = given[0]
+    fmt = {"--csv": "csv", "--parquet": "parquet", "--data": None}[option]
+    return option, path, fmt
+
+
+def _separator(text: str | None, path: str) -> str:
+    if text is None:
+        return "\t" if path.lower().endswith((".tsv", ".tsv.gz", ".tab")) else ","
+    sep = text.encode().decode("unicode_escape") if "\\" in text else text  # '\t' from a shell
+    if len(sep) != 1:
+        raise UsageError(f"--sep must be one character (or \\t), got {text!r}")
+    return sep
+
+
+def _load_problem(args: argparse.Namespace, source):
+    from . import _compare_data
+
+    if source is None:
+        if args.dataset is not None:
+            return _compare_data.shipped_problem(args.dataset)
+        return _compare_data.synthetic_problem(n=args.n, n_classes=args.classes, seed=args.seed)
+    option, path, fmt = source
+    fmt = fmt or _compare_data.table_format(path)
+    if fmt == "parquet" and (args.sep is not None or args.na_values is not None):
+        flag = "--sep" if args.sep is not None else "--na-values"
+        raise UsageError(f"{flag} applies to CSV files; {path!r} is read as Parquet")
+    return _compare_data.table_problem(
+        path,
+        args.target,
+        fmt=fmt,
+        sep=_separator(args.sep, path),
+        na_values=args.na_values or (),
+        categorical=args.categorical or (),
+        drop=args.drop or (),
+        option=option,
+    )
+
+
+def data_summary(problem, n_test: int, source: str) -> dict[str, Any]:
+    """What the data line says, as values."""
+    return {
+        "name": problem.name,
+        "source": source,
+        "training_rows": len(problem.y) - n_test,
+        "test_rows": n_test,
+        "features": problem.X.shape[1],
+        "numeric_features": problem.n_numeric,
+        "categorical_features": len(problem.categorical),
+        "categorical_columns": list(problem.categorical),
+        "dropped_columns": list(problem.dropped_columns),
+        "rows_dropped_for_missing_target": problem.n_dropped,
+        "classes": problem.class_names or [str(c) for c in range(int(problem.y.max()) + 1)],
+    }
+
+
+def data_line(summary: dict[str, Any], table: bool) -> str:
+    features = f"{summary['features']} features"
+    if table:
+        kinds = (
+            f"{summary['numeric_features']} numeric, {summary['categorical_features']} categorical"
+        )
+        if summary["dropped_columns"]:
+            n = len(summary["dropped_columns"])
+            kinds += f"; {n} column{'s' * (n != 1)} dropped"
+        features += f" ({kinds})"
+    line = (
+        f"data: {summary['name']}; {summary['training_rows']} training and "
+        f"{summary['test_rows']} test rows, {features}, {len(summary['classes'])} classes"
+    )
+    if table:
+        n = summary["rows_dropped_for_missing_target"]
+        line += f"; {n} row{'s' * (n != 1)} dropped for a missing target"
+    return line
+
+
 def run_compare(args: argparse.Namespace) -> int:
-    from . import _compare, _compare_data
+    from . import _compare
 
     if args.classes < 2:
         raise UsageError("--classes must be >= 2")
-    if args.csv is not None and args.dataset is not None:
-        raise UsageError("give either --csv or --dataset, not both")
-    if (args.csv is None) != (args.target is None):
-        raise UsageError("--csv and --target go together")
-    if args.plot:  # every output is checked before anything is read or trained
+    source = _table_source(args)
+    # Every output is checked before anything is read or trained.
+    if args.plot:
         _check_plot_destination(args.plot)
     try:
-        if args.csv is not None:
-            problem = _compare_data.csv_problem(args.csv, args.target)
-        elif args.dataset is not None:
-            problem = _compare_data.shipped_problem(args.dataset)
-        else:
-            problem = _compare_data.synthetic_problem(
-                n=args.n, n_classes=args.classes, seed=args.seed
-            )
+        problem = _load_problem(args, source)
         settings = _compare.Settings(
             rounds=args.rounds,
             learning_rate=args.learning_rate,
@@ -295,15 +387,12 @@ def run_compare(args: argparse.Namespace) -> int:
         )
     except (ValueError, _compare.MissingDependency) as exc:
         raise UsageError(str(exc)) from None
-    n_test = len(y_test)
-    dropped = ""
-    if problem.n_dropped:
-        rows = "row" if problem.n_dropped == 1 else "rows"
-        dropped = f"; {problem.n_dropped} {rows} without a target dropped"
-    print(
-        f"data: {problem.name}; {len(problem.y) - n_test} training and {n_test} test rows, "
-        f"{problem.X.shape[1]} features, {int(problem.y.max()) + 1} classes{dropped}"
-    )
+    if source is not None:
+        origin = source[1]
+    else:
+        origin = "synthetic" if args.dataset is None else f"scikit-learn {args.dataset}"
+    summary = data_summary(problem, len(y_test), origin)
+    print(data_line(summary, table=source is not None))
     print(
         f"settings: {args.rounds} rounds, learning rate {args.learning_rate}, seed {args.seed}, "
         f"{args.threads} thread(s)"
@@ -329,6 +418,13 @@ def _test_fraction(text: str) -> float:
     if not 0.0 < value < 1.0:
         raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text}")
     return value
+
+
+def _names(text: str) -> list[str]:
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
+    return names
 
 
 # ------------------------------------------------------------------ parser
@@ -434,7 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(run=run_check)
 
-    from ._compare import ENGINES, OBJECTIVES
+    from ._compare import DEFAULT_OBJECTIVES, ENGINES, OBJECTIVES
     from ._compare_data import SHIPPED_DATASETS
 
     compare = _subparser(
@@ -444,14 +540,52 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Train xgboost and lightgbm with their built-in softmax, SoftmaxCrossEntropy and "
             "WeightedBrier on one train/test split and print held-out log-loss, Brier score, "
-            "expected calibration error, accuracy and training time. Without --csv or "
+            "expected calibration error, accuracy and training time. Tables (CSV or Parquet, "
+            "read with pandas) may hold numeric, text and boolean columns: text and boolean "
+            "columns train as categorical features in both engines, for every objective. "
+            "Without a table or "
             "--dataset the data are synthetic with known class probabilities, and the table "
             "also reports each model's KL divergence from them."
         ),
     )
     source = compare.add_argument_group("data (default: synthetic with known probabilities)")
-    source.add_argument("--csv", metavar="FILE", help="CSV file with a header row")
-    source.add_argument("--target", metavar="COLUMN", help="the CSV column holding the classes")
+    source.add_argument(
+        "--csv", metavar="FILE", help="CSV file with a header row (.gz etc. decompressed)"
+    )
+    source.add_argument("--parquet", metavar="FILE", help="Parquet file (needs pyarrow)")
+    source.add_argument(
+        "--data",
+        metavar="FILE",
+        help="a table read by its name: .parquet or .pq as Parquet, anything else as CSV",
+    )
+    source.add_argument("--target", metavar="COLUMN", help="the table's column holding the classes")
+    source.add_argument(
+        "--sep",
+        metavar="CHAR",
+        help="CSV field separator, one character or \\t (default: ',', a tab for .tsv files)",
+    )
+    source.add_argument(
+        "--na-values",
+        type=_names,
+        metavar="LIST",
+        help=(
+            "comma-separated CSV tokens that also mean missing, e.g. '?,-' (default: pandas' "
+            "tokens: empty, NA, N/A, NaN, nan, null, NULL, None and the like)"
+        ),
+    )
+    source.add_argument(
+        "--categorical",
+        type=_names,
+        metavar="COLUMNS",
+        help="comma-separated columns to treat as categorical, e.g. integer codes "
+        "(default: text and boolean columns only)",
+    )
+    source.add_argument(
+        "--drop",
+        type=_names,
+        metavar="COLUMNS",
+        help="comma-separated columns to leave out, e.g. ids (default: use every column)",
+    )
     source.add_argument("--dataset", choices=SHIPPED_DATASETS, help="a data set scikit-learn ships")
     source.add_argument(
         "--n", type=_positive_int, default=6000, help="synthetic rows (default: %(default)s)"
@@ -473,9 +607,9 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument(
         "--objectives",
         type=_choices("--objectives", OBJECTIVES),
-        default=",".join(OBJECTIVES),
+        default=",".join(DEFAULT_OBJECTIVES),
         metavar="LIST",
-        help="comma-separated objectives (default: %(default)s)",
+        help=f"comma-separated, from {','.join(OBJECTIVES)} (default: %(default)s)",
     )
     training.add_argument(
         "--rounds", type=_positive_int, default=100, help="boosting rounds (default: %(default)s)"

@@ -165,7 +165,7 @@ def test_an_empty_target_cell_is_missing_not_a_class(tmp_path, capsys):
     argv += ["--rounds", "2", "--engines", "lightgbm", "--objectives", "builtin"]
     assert cli.main(argv) == cli.EXIT_OK
     out = capsys.readouterr().out
-    assert "2 classes" in out and "2 rows without a target dropped" in out
+    assert "2 classes" in out and "2 rows dropped for a missing target" in out
     assert "28 training and 12 test rows" in out
 
 
