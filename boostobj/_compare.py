@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ __all__ = ["ENGINES", "OBJECTIVES", "MissingDependency", "Settings", "compare"]
 ENGINES = ("xgboost", "lightgbm")
 OBJECTIVES = ("builtin", "xent", "brier")
 DEFAULT_OBJECTIVES = OBJECTIVES
+OUTPUT_FORMATS = ("json", "csv")
 
 
 def _import(name: str, extra: str):
@@ -368,6 +371,60 @@ def format_table(runs: list[Run], truth: dict[str, float] | None) -> str:
         cells = " ".join(f"{truth[c]:11.4f}" for c in columns)
         lines.append(f"{'true probabilities':{width}s} {cells} {'':>8s}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- output file
+def _key(metric: str) -> str:
+    return metric.lower().replace("-", "_").replace(" ", "_")
+
+
+def results_record(
+    runs: list[Run],
+    truth: dict[str, float] | None,
+    data: dict[str, Any],
+    settings: dict[str, Any],
+) -> dict[str, Any]:
+    """The table, the settings and the data summary as plain JSON-able values."""
+    from . import __version__
+
+    rows = []
+    for run in runs:
+        row = {"run": run.label, "engine": run.engine, "objective": run.objective}
+        row["note"] = run.note.strip(" ()")
+        row.update({_key(m): float(v) for m, v in run.scores.items()})
+        row["train_seconds"] = float(run.seconds)
+        row["categorical_features_used"] = run.categorical_used
+        rows.append(row)
+    record = {"boostobj_version": __version__, "data": data, "settings": settings}
+    record["results"] = rows
+    if truth is not None:
+        truth = {**truth, "KL to truth": 0.0}
+    record["true_probabilities"] = (
+        None if truth is None else {_key(m): float(v) for m, v in truth.items()}
+    )
+    return record
+
+
+def write_results(path: str, record: dict[str, Any]) -> None:
+    """Write ``record`` as JSON, or as CSV: one row per run, the settings and data as columns."""
+    if path.lower().endswith(".csv"):
+        context = {
+            f"{part}.{name}": ",".join(map(str, value)) if isinstance(value, list) else value
+            for part in ("data", "settings")
+            for name, value in record[part].items()
+        }
+        rows = [{**row, **context} for row in record["results"]]
+        if record["true_probabilities"] is not None:
+            rows.append({"run": "true probabilities", **record["true_probabilities"], **context})
+        fields = list(dict.fromkeys(name for row in rows for name in row))
+        with open(path, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        with open(path, "w") as f:
+            json.dump(record, f, indent=2)
+            f.write("\n")
 
 
 def plot_formats() -> set[str]:

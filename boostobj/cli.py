@@ -323,7 +323,7 @@ def _load_problem(args: argparse.Namespace, source):
 
 
 def data_summary(problem, n_test: int, source: str) -> dict[str, Any]:
-    """What the data line says, as values."""
+    """What the data line says, as values (also written by --output)."""
     return {
         "name": problem.name,
         "source": source,
@@ -359,6 +359,15 @@ def data_line(summary: dict[str, Any], table: bool) -> str:
     return line
 
 
+def _check_output_destination(path: str) -> None:
+    from ._compare import OUTPUT_FORMATS
+
+    check_destination(path, "--output")
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in OUTPUT_FORMATS:
+        raise UsageError(f"--output: give a .json or .csv file name, got {path!r}")
+
+
 def run_compare(args: argparse.Namespace) -> int:
     from . import _compare
 
@@ -368,6 +377,8 @@ def run_compare(args: argparse.Namespace) -> int:
     # Every output is checked before anything is read or trained.
     if args.plot:
         _check_plot_destination(args.plot)
+    if args.output:
+        _check_output_destination(args.output)
     try:
         problem = _load_problem(args, source)
         settings = _compare.Settings(
@@ -403,6 +414,20 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.plot:
         _compare.reliability_plot(runs, y_test, args.plot, problem.name)
         print(f"reliability diagram: {args.plot}")
+    if args.output:
+        settings_record = {
+            "engines": list(args.engines),
+            "objectives": list(args.objectives),
+            "rounds": args.rounds,
+            "learning_rate": args.learning_rate,
+            "seed": args.seed,
+            "threads": args.threads,
+            "test_size": args.test_size,
+            "label_smoothing": args.label_smoothing,
+        }
+        record = _compare.results_record(runs, truth, summary, settings_record)
+        _compare.write_results(args.output, record)
+        print(f"results: {args.output}")
     return EXIT_OK
 
 
@@ -652,6 +677,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--plot",
         metavar="FILE.png",
         help="save a reliability diagram; the folder must exist (default: no plot)",
+    )
+    output.add_argument(
+        "--output",
+        metavar="FILE.json|FILE.csv",
+        help="also write the results, the settings and the data summary (default: none)",
     )
     output.add_argument(
         "--no-progress",

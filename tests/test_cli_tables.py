@@ -3,6 +3,10 @@ Parquet, machine-readable output and post-hoc calibrated baselines."""
 
 from __future__ import annotations
 
+import csv
+import json
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -89,6 +93,61 @@ def test_parquet_by_option_and_by_name(tmp_path, capsys):
     assert status == 2 and "--sep applies to CSV files" in err
 
 
+# ---------------------------------------------------------------- --output
+def without_seconds(stdout: str) -> str:
+    """The printed table without the training-time column (it varies run to run)."""
+    return re.sub(r" +\d+\.\d\d$", "", stdout, flags=re.MULTILINE)
+
+
+def test_json_output_holds_the_table_settings_and_data(table_csv, capsys, tmp_path):
+    output = tmp_path / "results.json"
+    argv = ["--csv", table_csv, "--target", "label", "--drop", "id", "--seed", "3"]
+    status, out, err = compare([*argv, "--output", str(output)], capsys)
+    assert status == 0, err
+    record = json.loads(output.read_text())
+    assert record["settings"]["seed"] == 3 and record["settings"]["rounds"] == 20
+    assert record["settings"]["objectives"] == OBJECTIVES
+    assert record["settings"]["engines"] == ["xgboost", "lightgbm"]
+    data = record["data"]
+    assert data["source"] == table_csv and data["classes"] == ["cat", "dog", "eel"]
+    assert data["categorical_columns"] == ["color", "flag"] and data["dropped_columns"] == ["id"]
+    assert data["numeric_features"] == 2 and data["rows_dropped_for_missing_target"] == 12
+    assert record["true_probabilities"] is None
+    assert [r["categorical_features_used"] for r in record["results"]] == [2] * 6
+    for row in record["results"]:  # the same numbers as the printed table
+        line = next(ln for ln in out.splitlines() if ln.startswith(row["run"] + " "))
+        printed = [float(v) for v in line[len(row["run"]) :].split()]
+        stored = [row[k] for k in ("log_loss", "brier", "ece", "accuracy", "train_seconds")]
+        np.testing.assert_allclose(printed, stored, atol=0.00501)
+    # The printed table is the same with or without --output.
+    status, plain, _ = compare(argv, capsys)
+    assert status == 0
+    assert without_seconds(out) == without_seconds(plain) + f"results: {output}\n"
+
+
+def test_csv_output_of_the_synthetic_problem(capsys, tmp_path):
+    output = tmp_path / "r.csv"
+    status, _, err = compare(
+        ["--n", "300", "--objectives", "builtin,xent", "--output", str(output)], capsys
+    )
+    assert status == 0, err
+    with output.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["run"] for r in rows] == [
+        "xgboost built-in softmax",
+        "xgboost SoftmaxCrossEntropy",
+        "lightgbm built-in softmax",
+        "lightgbm SoftmaxCrossEntropy",
+        "true probabilities",
+    ]
+    for row in rows:
+        assert float(row["log_loss"]) > 0 and float(row["kl_to_truth"]) >= 0
+        assert row["settings.rounds"] == "20" and row["data.source"] == "synthetic"
+        assert row["settings.engines"] == "xgboost,lightgbm"
+    assert float(rows[-1]["kl_to_truth"]) == 0.0
+    assert all(float(r["kl_to_truth"]) > 0 for r in rows[:-1])
+
+
 # ---------------------------------------------------------------- bad input
 @pytest.fixture
 def no_training(monkeypatch):
@@ -101,6 +160,11 @@ def no_training(monkeypatch):
 @pytest.mark.parametrize(
     "argv, message",
     [
+        (["--output", "{tmp}/r.txt"], "--output: give a .json or .csv file name"),
+        (["--output", "{tmp}/missing/r.json"], "--output: the folder"),
+        (["--output", "{tmp}"], "--output: '{tmp}' is a folder"),
+        (["--output", "{tmp}/same.png", "--plot", "{tmp}/same.png"], "--output: give a .json"),
+        (["--output", "{tmp}/same.csv", "--plot", "{tmp}/same.csv"], "--plot: cannot save a .csv"),
         (["--sep", ";"], "--sep goes with a table"),
         (["--categorical", "a"], "--categorical goes with a table"),
         (["--target", "label"], "--target goes with a table"),
