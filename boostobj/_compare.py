@@ -26,9 +26,11 @@ from .objectives import BaseObjective, SoftmaxCrossEntropy, WeightedBrier
 __all__ = ["ENGINES", "OBJECTIVES", "MissingDependency", "Settings", "compare"]
 
 ENGINES = ("xgboost", "lightgbm")
-OBJECTIVES = ("builtin", "xent", "brier")
-DEFAULT_OBJECTIVES = OBJECTIVES
+OBJECTIVES = ("builtin", "xent", "brier", "builtin-calibrated")
+DEFAULT_OBJECTIVES = ("builtin", "xent", "brier")
+CALIBRATION_METHODS = ("isotonic", "sigmoid")
 OUTPUT_FORMATS = ("json", "csv")
+METRICS = ("log-loss", "Brier", "ECE", "accuracy", "KL to truth")
 
 
 def _import(name: str, extra: str):
@@ -46,6 +48,8 @@ class Settings:
     threads: int = 1
     seed: int = 0
     label_smoothing: float = 0.0
+    calibration: str = "isotonic"
+    calibration_size: float = 0.2  # of the training rows, for builtin-calibrated
 
 
 @dataclass
@@ -58,6 +62,7 @@ class Run:
     scores: dict[str, float] = field(default_factory=dict)
     # How many features the trained model treats as categorical (read back from it).
     categorical_used: int = 0
+    calibration: str = "isotonic"
 
     @property
     def label(self) -> str:
@@ -65,6 +70,7 @@ class Run:
             "builtin": "built-in softmax",
             "xent": "SoftmaxCrossEntropy",
             "brier": "WeightedBrier",
+            "builtin-calibrated": f"built-in + {self.calibration}",
         }
         return f"{self.engine} {names[self.objective]}{self.note}"
 
@@ -264,6 +270,55 @@ def train_lightgbm(
     return Trained(proba, note, _lightgbm_categorical(model.booster_))
 
 
+def train_calibrated(
+    engine: str, X, y, X_test, k: int, settings: Settings, progress: Progress
+) -> Trained:
+    """The engine's built-in objective, then post-hoc calibration.
+
+    The model trains on part of the training rows; scikit-learn's
+    ``CalibratedClassifierCV`` fits the calibration map (one-vs-rest,
+    renormalised) on the rest, held out from both training and test.
+    """
+    CalibratedClassifierCV, FrozenEstimator = _sklearn_calibration()
+    fit, held_out = split_labels(y, settings.calibration_size, settings.seed)
+    if len(np.unique(y[held_out])) < 2:
+        raise ValueError(
+            f"--calibration-size {settings.calibration_size} holds out fewer than two "
+            "classes to calibrate on; use a larger fraction or more data"
+        )
+    X_fit, y_fit = _rows(X, fit), y[fit]
+    if engine == "xgboost":
+        xgb = _import("xgboost", "xgboost")
+        model = xgb.XGBClassifier(**_xgboost_params(settings, progress))
+        model.fit(X_fit, y_fit)
+        used = _xgboost_categorical(model.get_booster())
+    else:
+        lgb = _import("lightgbm", "lightgbm")
+        model = lgb.LGBMClassifier(**_lightgbm_params(settings))
+        model.fit(X_fit, y_fit, callbacks=[_lightgbm_callback(progress)])
+        used = _lightgbm_categorical(model.booster_)
+    # Frozen: calibration fits its map on the held-out rows and never refits the model.
+    calibrated = CalibratedClassifierCV(FrozenEstimator(model), method=settings.calibration)
+    calibrated.fit(_rows(X, held_out), y[held_out])
+    note = " (hard labels)" if settings.label_smoothing > 0 else ""
+    proba = _full_proba(calibrated.predict_proba(X_test), calibrated.classes_, k)
+    return Trained(proba, note, used)
+
+
+def _sklearn_calibration():
+    """``CalibratedClassifierCV`` and ``FrozenEstimator`` (scikit-learn >= 1.6)."""
+    _import("sklearn", "sklearn")
+    try:
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.frozen import FrozenEstimator
+    except ImportError:
+        raise MissingDependency(
+            "builtin-calibrated needs scikit-learn >= 1.6; "
+            "install it with: pip install 'boostobj[cli]'"
+        ) from None
+    return CalibratedClassifierCV, FrozenEstimator
+
+
 def _full_proba(proba: np.ndarray, classes: Any, k: int) -> np.ndarray:
     """Probabilities for all K classes (a class absent from training gets 0)."""
     proba = np.asarray(proba, dtype=np.float64)
@@ -317,15 +372,20 @@ def compare(
     trainers = {"xgboost": train_xgboost, "lightgbm": train_lightgbm}
     for engine in engines:  # fail before training anything
         _import(engine, engine)
+    if "builtin-calibrated" in objectives:
+        _sklearn_calibration()
     bar = Progress(settings.rounds * len(engines) * len(objectives), progress)
     runs = []
     try:
         for engine in engines:
             for objective in objectives:
-                run = Run(engine, objective, np.empty(0), 0.0)
+                run = Run(engine, objective, np.empty(0), 0.0, calibration=settings.calibration)
                 bar.start(run.label)
                 t0 = time.perf_counter()
-                out = trainers[engine](objective, X, y, X_test, k, settings, bar)
+                if objective == "builtin-calibrated":
+                    out = train_calibrated(engine, X, y, X_test, k, settings, bar)
+                else:
+                    out = trainers[engine](objective, X, y, X_test, k, settings, bar)
                 run.seconds = time.perf_counter() - t0
                 run.proba, run.note = out.proba, out.note
                 run.categorical_used = out.categorical_used

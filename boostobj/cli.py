@@ -387,6 +387,8 @@ def run_compare(args: argparse.Namespace) -> int:
             threads=args.threads,
             seed=args.seed,
             label_smoothing=args.label_smoothing,
+            calibration=args.calibration,
+            calibration_size=args.calibration_size,
         )
         runs, truth, y_test = _compare.compare(
             problem,
@@ -408,6 +410,11 @@ def run_compare(args: argparse.Namespace) -> int:
         f"settings: {args.rounds} rounds, learning rate {args.learning_rate}, seed {args.seed}, "
         f"{args.threads} thread(s)"
         + (f", label smoothing {args.label_smoothing}" if args.label_smoothing else "")
+        + (
+            f", {args.calibration} calibration on {args.calibration_size:g} of the training rows"
+            if "builtin-calibrated" in args.objectives
+            else ""
+        )
     )
     print("held-out scores (lower is better, but accuracy):")
     print(_compare.format_table(runs, truth))
@@ -424,6 +431,8 @@ def run_compare(args: argparse.Namespace) -> int:
             "threads": args.threads,
             "test_size": args.test_size,
             "label_smoothing": args.label_smoothing,
+            "calibration": args.calibration,
+            "calibration_size": args.calibration_size,
         }
         record = _compare.results_record(runs, truth, summary, settings_record)
         _compare.write_results(args.output, record)
@@ -442,6 +451,13 @@ def _test_fraction(text: str) -> float:
     value = float(text)
     if not 0.0 < value < 1.0:
         raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text}")
+    return value
+
+
+def _calibration_fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value <= 0.5:
+        raise argparse.ArgumentTypeError(f"must be in (0, 0.5], got {text}")
     return value
 
 
@@ -555,7 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(run=run_check)
 
-    from ._compare import DEFAULT_OBJECTIVES, ENGINES, OBJECTIVES
+    from ._compare import CALIBRATION_METHODS, DEFAULT_OBJECTIVES, ENGINES, OBJECTIVES
     from ._compare_data import SHIPPED_DATASETS
 
     compare = _subparser(
@@ -564,11 +580,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="train every engine x objective and compare held-out scores",
         description=(
             "Train xgboost and lightgbm with their built-in softmax, SoftmaxCrossEntropy and "
-            "WeightedBrier on one train/test split and print held-out log-loss, Brier score, "
-            "expected calibration error, accuracy and training time. Tables (CSV or Parquet, "
-            "read with pandas) may hold numeric, text and boolean columns: text and boolean "
-            "columns train as categorical features in both engines, for every objective. "
-            "Without a table or "
+            "WeightedBrier (and, on request, the built-in softmax calibrated afterwards) on one "
+            "train/test split and print held-out log-loss, Brier score, expected calibration "
+            "error, accuracy and training time. Tables (CSV or Parquet, read with pandas) may "
+            "hold numeric, text and boolean columns: text and boolean columns train as "
+            "categorical features in both engines, for every objective. Without a table or "
             "--dataset the data are synthetic with known class probabilities, and the table "
             "also reports each model's KL divergence from them."
         ),
@@ -634,7 +650,25 @@ def build_parser() -> argparse.ArgumentParser:
         type=_choices("--objectives", OBJECTIVES),
         default=",".join(DEFAULT_OBJECTIVES),
         metavar="LIST",
-        help=f"comma-separated, from {','.join(OBJECTIVES)} (default: %(default)s)",
+        help=(
+            f"comma-separated, from {','.join(OBJECTIVES)}; builtin-calibrated is the "
+            "built-in softmax followed by post-hoc calibration (default: %(default)s)"
+        ),
+    )
+    training.add_argument(
+        "--calibration",
+        choices=CALIBRATION_METHODS,
+        default="isotonic",
+        help="builtin-calibrated: scikit-learn's CalibratedClassifierCV method "
+        "(default: %(default)s)",
+    )
+    training.add_argument(
+        "--calibration-size",
+        type=_calibration_fraction,
+        default=0.2,
+        metavar="FRACTION",
+        help="builtin-calibrated: fraction of the training rows held out to fit the "
+        "calibration on, stratified; never the test rows (default: %(default)s)",
     )
     training.add_argument(
         "--rounds", type=_positive_int, default=100, help="boosting rounds (default: %(default)s)"

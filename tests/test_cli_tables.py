@@ -14,7 +14,8 @@ import pytest
 from boostobj import _compare, cli
 from boostobj._compare_data import table_problem
 
-OBJECTIVES = ["builtin", "xent", "brier"]
+OBJECTIVES = ["builtin", "xent", "brier"]  # the default
+WITH_CALIBRATED = [*OBJECTIVES, "builtin-calibrated"]
 
 
 def make_table(n: int = 600, seed: int = 0) -> pd.DataFrame:
@@ -55,15 +56,18 @@ def test_categorical_columns_train_natively_in_every_run(table_csv, smoothing):
     problem = table_problem(table_csv, "label", drop=["id"])
     settings = _compare.Settings(rounds=20, label_smoothing=smoothing)
     runs, _, _ = _compare.compare(
-        problem, ["xgboost", "lightgbm"], OBJECTIVES, settings, progress=False
+        problem, ["xgboost", "lightgbm"], WITH_CALIBRATED, settings, progress=False
     )
-    assert len(runs) == 2 * len(OBJECTIVES)
+    assert len(runs) == 2 * len(WITH_CALIBRATED)
     for run in runs:
         # Fairness: each trained model itself reports both text columns as categorical,
         # on the scikit-learn and (label smoothing) the native paths alike.
         assert run.categorical_used == 2, run.label
-        # Every model learns (the priors: accuracy 0.44, log-loss 1.07).
-        assert run.scores["accuracy"] > 0.5 and run.scores["log-loss"] < 1.0, run.label
+        # Every model learns (the priors: accuracy 0.44, log-loss 1.07; isotonic
+        # calibration's zero probabilities inflate log-loss).
+        assert run.scores["accuracy"] > 0.5, run.label
+        if run.objective != "builtin-calibrated":
+            assert run.scores["log-loss"] < 1.0, run.label
 
 
 def test_the_data_line_counts_columns_and_dropped_rows(table_csv, capsys):
@@ -91,6 +95,75 @@ def test_parquet_by_option_and_by_name(tmp_path, capsys):
         assert "5 features (3 numeric, 2 categorical)" in out
     status, _, err = compare(["--parquet", str(path), "--target", "label", "--sep", ";"], capsys)
     assert status == 2 and "--sep applies to CSV files" in err
+
+
+# ---------------------------------------------------------------- calibration
+@pytest.mark.parametrize("engine", ["xgboost", "lightgbm"])
+def test_calibration_fits_on_held_out_training_rows_only(engine, table_csv, monkeypatch, capsys):
+    from sklearn.calibration import CalibratedClassifierCV
+
+    seen = {}
+    fit = CalibratedClassifierCV.fit
+
+    def spy(self, X, y, **kwargs):
+        seen["rows"], seen["method"] = np.asarray(X.index), self.method
+        return fit(self, X, y, **kwargs)
+
+    monkeypatch.setattr(CalibratedClassifierCV, "fit", spy)
+    argv = ["--csv", table_csv, "--target", "label", "--engines", engine]
+    argv += ["--objectives", "builtin-calibrated", "--calibration", "sigmoid"]
+    status, out, err = compare([*argv, "--calibration-size", "0.25"], capsys)
+    assert status == 0, err
+    assert f"{engine} built-in + sigmoid" in out
+    assert "sigmoid calibration on 0.25 of the training rows" in out
+    problem = table_problem(table_csv, "label")
+    train, test = _compare.split(problem, 0.3, 0)
+    rows = seen["rows"]  # positions in the table (the problem's index is 0..n-1)
+    assert seen["method"] == "sigmoid"
+    assert not test[rows].any() and train[rows].all()
+    per_class = np.bincount(problem.y[train])
+    assert len(rows) == len(set(rows)) == sum(round(0.25 * c) for c in per_class)
+
+
+def test_the_calibrated_model_trains_on_the_other_training_rows(table_csv, monkeypatch):
+    import lightgbm
+
+    sizes = []
+    fit = lightgbm.LGBMClassifier.fit
+
+    def spy(self, X, y, **kwargs):
+        sizes.append(len(y))
+        return fit(self, X, y, **kwargs)
+
+    monkeypatch.setattr(lightgbm.LGBMClassifier, "fit", spy)
+    problem = table_problem(table_csv, "label")
+    train, _ = _compare.split(problem, 0.3, 0)
+    held_out = sum(round(0.25 * c) for c in np.bincount(problem.y[train]))
+    settings = _compare.Settings(rounds=20, calibration_size=0.25)
+    runs, _, y_test = _compare.compare(
+        problem, ["lightgbm"], ["builtin", "builtin-calibrated"], settings, progress=False
+    )
+    assert sizes == [train.sum(), train.sum() - held_out]
+    proba = runs[1].proba
+    assert proba.shape == (len(y_test), 3) and proba.min() >= 0.0
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_isotonic_is_the_default_calibration(table_csv, capsys):
+    argv = ["--csv", table_csv, "--target", "label", "--engines", "lightgbm"]
+    status, out, err = compare([*argv, "--objectives", "builtin-calibrated"], capsys)
+    assert status == 0, err
+    assert "lightgbm built-in + isotonic" in out
+    assert "isotonic calibration on 0.2 of the training rows" in out
+
+
+def test_too_few_rows_to_calibrate_is_a_usage_error(tmp_path, capsys):
+    rows = ["a,label"] + [f"{i},{'xy'[i % 2]}" for i in range(8)]
+    path = tmp_path / "small.csv"
+    path.write_text("\n".join(rows) + "\n")
+    argv = ["--csv", str(path), "--target", "label", "--objectives", "builtin-calibrated"]
+    status, _, err = compare([*argv, "--calibration-size", "0.1"], capsys)
+    assert status == 2 and "fewer than two classes to calibrate on" in err
 
 
 # ---------------------------------------------------------------- --output
@@ -175,6 +248,8 @@ def no_training(monkeypatch):
         (["--csv", "{table}", "--target", "label", "--drop", "nope"], "no column 'nope'"),
         (["--csv", "{table}", "--target", "nope"], "column 'nope' is not in"),
         (["--objectives", "builtin,focal"], "--objectives must be a comma-separated subset"),
+        (["--calibration-size", "0.6"], "must be in (0, 0.5]"),
+        (["--calibration", "platt"], "invalid choice"),
     ],
 )
 def test_bad_options_exit_2_before_training(
