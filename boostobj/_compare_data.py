@@ -276,31 +276,45 @@ def _feature(column, name: str, categorical: bool, pd) -> tuple[Any, str]:
             f"feature {name!r} has type {dtype}, which neither engine reads; "
             f"--drop {name} or convert it to numbers"
         )
-    text = _text_as_missing(column)
-    present = text.notna().to_numpy()
-    numbers = pd.to_numeric(text, errors="coerce").notna().to_numpy()
-    if present.any() and numbers.sum() >= NUMERIC_LOOKING * present.sum():
+    codes, names = _codes(_text_as_missing(column), pd)
+    # Parse each distinct value once: text columns repeat a few values.
+    numeric = pd.to_numeric(pd.Series(names, dtype=object), errors="coerce").notna().to_numpy()
+    present = codes >= 0
+    is_number = np.zeros(len(codes), dtype=bool)
+    is_number[present] = numeric[codes[present]]
+    if present.any() and is_number.sum() >= NUMERIC_LOOKING * present.sum():
         # Mostly numbers: a stray token ("?", "n.a.", a typo) is far likelier
         # than a categorical feature, and a category per number would be wrong.
-        bad = np.flatnonzero(present & ~numbers)[0]
-        value = text.iloc[bad]
+        bad = np.flatnonzero(present & ~is_number)[0]
+        value = str(names[codes[bad]])  # a plain str prints without np.str_
         raise ValueError(
-            f"feature {name!r} is numeric but for {value!r} in data row {bad + 1}; "
-            f"mark such tokens missing with --na-values {value!r}, or make the column "
-            f"categorical with --categorical {name}"
+            f"feature {name!r} is numeric but for {value!r} in data row "
+            f"{column.index[bad] + 1}; mark such tokens missing with --na-values {value!r}, "
+            f"or make the column categorical with --categorical {name}"
         )
-    return _as_category(text, pd), "categorical"
+    return pd.Categorical.from_codes(codes, categories=names), "categorical"
+
+
+def _codes(column, pd) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 where missing) into the column's distinct values as sorted strings.
+
+    Values that print alike (True and "True", 7 and 7.0) share a string;
+    integral floats print as integers (a gap makes pandas read 7 as 7.0).
+    """
+    codes, uniques = pd.factorize(column)
+    values = np.asarray(uniques)
+    if len(values) == 0:
+        return codes, np.array([], dtype=str)
+    if values.dtype.kind == "f" and np.all(values == np.round(values)):
+        values = values.astype(np.int64)
+    names, inverse = np.unique(np.array([str(v) for v in values]), return_inverse=True)
+    return np.where(codes >= 0, inverse[codes], -1), names
 
 
 def _as_category(column, pd):
     """A category column whose categories are strings (XGBoost refuses booleans)."""
-    category = column.astype("category")
-    names = [str(c) for c in category.cat.categories]
-    if len(set(names)) == len(names):
-        return category.cat.rename_categories(names).array
-    # Values that print alike (True and "True"): one category each.
-    text = column.astype(object).where(column.notna(), None)
-    return pd.Categorical([None if v is None else str(v) for v in text])
+    codes, names = _codes(column, pd)
+    return pd.Categorical.from_codes(codes, categories=names)
 
 
 # ---------------------------------------------------------------- metrics

@@ -191,6 +191,28 @@ def test_a_mostly_numeric_column_with_a_stray_token_is_refused(tmp_path):
         table_problem(path, "label")
     assert np.isnan(table_problem(path, "label", na_values=["?"]).X["a"].iloc[20])
     assert table_problem(path, "label", categorical=["a"]).categorical == ["a"]
+    # Rows dropped for a missing target do not shift the row named.
+    rows[3] = "2,"
+    path = write(tmp_path / "stray.csv", "\n".join(rows) + "\n")
+    with pytest.raises(ValueError, match=r"for '\?' in data row 21;"):
+        table_problem(path, "label")
+
+
+def test_categories_of_mixed_and_integral_values_are_plain_strings(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "mixed": pd.Series([True, "True", "x", None, False, "x"], dtype=object),
+            "code": [7.0, 8.0, np.nan, 7.0, 10.0, 8.0],  # a gap makes pandas read floats
+            "label": ["a", "b", "a", "b", "a", "b"],
+        }
+    )
+    csv_path = tmp_path / "mixed.csv"
+    frame.to_csv(csv_path, index=False)
+    p = table_problem(str(csv_path), "label", categorical=["code"])
+    assert list(p.X["mixed"].cat.categories) == ["False", "True", "x"]
+    assert _cells(p.X["mixed"]) == ["True", "True", "x", None, "False", "x"]
+    assert list(p.X["code"].cat.categories) == ["10", "7", "8"]
+    assert _cells(p.X["code"]) == ["7", "8", None, "7", "10", "8"]
 
 
 @pytest.mark.parametrize(
