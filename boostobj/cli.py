@@ -8,6 +8,7 @@ Exit status (the same for every subcommand):
    data file, an output file that cannot be written); nothing was trained
 3  ``check``: the user's objective raised an exception; its traceback (the
    user's frames only) is printed
+141  the output's reader went away (``boostobj ... | head``); no traceback
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from . import __version__
 from .check import check_grad_hess
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_OBJECTIVE_RAISED = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what shells report for a writer whose reader left
 
 EXIT_STATUS_EPILOG = """\
 exit status:
@@ -37,6 +39,7 @@ exit status:
   2  usage or input error (bad options, unreadable data, an output that
      cannot be written); reported before anything is trained
   3  check: the objective raised an exception (its traceback is shown)
+  141  the output's reader went away (e.g. | head)
 """
 
 
@@ -731,6 +734,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``boostobj`` command and return its exit status (see the module docstring)."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader left (`boostobj compare | head`): stop quietly, as shell tools do.
+        # Point stdout at /dev/null so that the flush at exit does not fail again.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):  # stdout is not a real file
+            pass
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

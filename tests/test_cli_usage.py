@@ -68,11 +68,29 @@ def test_every_option_has_help_that_states_its_default(command, capsys):
 def test_help_documents_the_exit_codes(argv, capsys):
     assert cli.main(argv) == cli.EXIT_OK
     out = capsys.readouterr().out
-    for code in ("0", "1", "2", "3"):
+    for code in ("0", "1", "2", "3", "141"):
         assert f"\n  {code}  " in out
     assert "objective raised" in out
-    for code in ("0 ", "1 ", "2 ", "3 "):
-        assert code in cli.__doc__
+    for code in ("0 ", "1 ", "2 ", "3 ", "141 "):
+        assert f"\n{code} " in cli.__doc__
+
+
+def test_a_closed_output_pipe_ends_quietly(tmp_path):
+    # As under `boostobj compare | head -1` when head has gone: the reader end
+    # is closed before the command writes anything.
+    argv = ["compare", "--n", "200", "--rounds", "2", "--objectives", "builtin"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "boostobj", *argv, "--engines", "lightgbm"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+    )
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == cli.EXIT_BROKEN_PIPE == 141, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
 
 
 # ------------------------------------------------------------ usage errors
