@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,6 +185,9 @@ def table_problem(
     df = read_table(path, fmt or table_format(path), sep=sep, na_values=na_values, option=option)
     df.columns = [str(c).strip() for c in df.columns]
     columns = list(df.columns)
+    twice = sorted(c for c, n in Counter(columns).items() if n > 1)
+    if twice:  # pandas renames exact repeats (a, a.1); stripping can make new ones
+        raise ValueError(f"{option}: {path!r} has two columns named {twice[0]!r}")
     if target not in columns:
         raise ValueError(
             f"--target: column {target!r} is not in {path!r}; its columns are {columns}"

@@ -225,6 +225,7 @@ def test_categories_of_mixed_and_integral_values_are_plain_strings(tmp_path):
         ("a,label\n1,1\n2,0\n3,1,5\n", "label", "Expected 2 fields in line 4, saw 3"),
         ("", "label", "is empty"),
         ("a,label\n", "label", "has a header but no data rows"),
+        ("a, a ,label\n1,2,x\n", "label", "has two columns named 'a'"),
         ("a,label\n1,\n2,\n", "label", "'label' is empty in every row"),
     ],
 )
