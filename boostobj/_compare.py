@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -10,34 +12,33 @@ from typing import Any
 import numpy as np
 
 from ._compare_data import (
+    MissingDependency,
     Problem,
     brier,
     expected_calibration_error,
+    import_optional,
     kl_to_truth,
     log_loss,
     reliability_curve,
 )
 from .objectives import BaseObjective, SoftmaxCrossEntropy, WeightedBrier
 
+__all__ = ["ENGINES", "OBJECTIVES", "MissingDependency", "Settings", "compare"]
+
 ENGINES = ("xgboost", "lightgbm")
-OBJECTIVES = ("builtin", "xent", "brier")
-
-
-class MissingDependency(Exception):
-    """An optional package the command needs is not installed."""
+OBJECTIVES = ("builtin", "xent", "brier", "builtin-calibrated")
+DEFAULT_OBJECTIVES = ("builtin", "xent", "brier")
+CALIBRATION_METHODS = ("isotonic", "sigmoid")
+OUTPUT_FORMATS = ("json", "csv")
+METRICS = ("log-loss", "Brier", "ECE", "accuracy", "KL to truth")
 
 
 def _import(name: str, extra: str):
-    try:
-        return __import__(name)
-    except ImportError:
-        raise MissingDependency(
-            f"{name} is not installed; install it with: pip install 'boostobj[{extra}]'"
-        ) from None
+    return import_optional(name, extra)
 
 
 def make_objective(name: str) -> BaseObjective | None:
-    return {"builtin": None, "xent": SoftmaxCrossEntropy(), "brier": WeightedBrier()}[name]
+    return {"xent": SoftmaxCrossEntropy(), "brier": WeightedBrier()}.get(name)
 
 
 @dataclass
@@ -47,6 +48,8 @@ class Settings:
     threads: int = 1
     seed: int = 0
     label_smoothing: float = 0.0
+    calibration: str = "isotonic"
+    calibration_size: float = 0.2  # of the training rows, for builtin-calibrated
 
 
 @dataclass
@@ -57,6 +60,9 @@ class Run:
     seconds: float
     note: str = ""
     scores: dict[str, float] = field(default_factory=dict)
+    # How many features the trained model treats as categorical (read back from it).
+    categorical_used: int = 0
+    calibration: str = "isotonic"
 
     @property
     def label(self) -> str:
@@ -64,17 +70,22 @@ class Run:
             "builtin": "built-in softmax",
             "xent": "SoftmaxCrossEntropy",
             "brier": "WeightedBrier",
+            "builtin-calibrated": f"built-in + {self.calibration}",
         }
         return f"{self.engine} {names[self.objective]}{self.note}"
 
 
 class Progress:
-    """Counts boosting rounds across all runs: a tqdm bar, or plain lines without tqdm."""
+    """Counts boosting rounds across all runs on stderr.
+
+    A tqdm bar on a terminal; one line per run when stderr is a file or a
+    pipe (a bar's redrawn frames would fill a log) or tqdm is not installed.
+    """
 
     def __init__(self, total: int, enabled: bool) -> None:
         self.bar = None
         self.enabled = enabled
-        if enabled:
+        if enabled and sys.stderr.isatty():
             try:
                 from tqdm import tqdm
             except ImportError:
@@ -125,27 +136,69 @@ def _smoothed(y: np.ndarray, k: int, alpha: float) -> np.ndarray:
     return (1.0 - alpha) * np.eye(k)[y] + alpha / k
 
 
-def train_xgboost(
-    objective: str, X, y, X_test, k: int, settings: Settings, progress: Progress
-) -> tuple[np.ndarray, str]:
-    xgb = _import("xgboost", "xgboost")
-    import boostobj.xgboost as bx
+def _rows(X: Any, mask: np.ndarray) -> Any:
+    """Rows of an array or a DataFrame (positions, not index labels)."""
+    return X.iloc[mask] if hasattr(X, "iloc") else X[mask]
 
-    params = dict(
+
+@dataclass
+class Trained:
+    """What a trainer hands back: test probabilities and facts about the model."""
+
+    proba: np.ndarray
+    note: str = ""
+    categorical_used: int = 0
+
+
+def _xgboost_categorical(booster) -> int:
+    return sum(t == "c" for t in (booster.feature_types or []))
+
+
+def _lightgbm_categorical(booster) -> int:
+    # LightGBM records the category levels of each pandas category column it used.
+    return len(booster.pandas_categorical or [])
+
+
+def _xgboost_params(settings: Settings, progress: Progress) -> dict[str, Any]:
+    return dict(
         n_estimators=settings.rounds,
         learning_rate=settings.learning_rate,
         max_depth=4,
         tree_method="hist",
         n_jobs=settings.threads,
         random_state=settings.seed,
+        # Category columns split natively, for every objective alike.
+        enable_categorical=True,
+        callbacks=[_xgboost_callback(progress)],
     )
+
+
+def _lightgbm_params(settings: Settings) -> dict[str, Any]:
+    # LightGBM finds pandas category columns itself (categorical_feature="auto").
+    return dict(
+        n_estimators=settings.rounds,
+        learning_rate=settings.learning_rate,
+        num_leaves=15,
+        n_jobs=settings.threads,
+        random_state=settings.seed,
+        verbose=-1,
+    )
+
+
+def train_xgboost(
+    objective: str, X, y, X_test, k: int, settings: Settings, progress: Progress
+) -> Trained:
+    xgb = _import("xgboost", "xgboost")
+    import boostobj.xgboost as bx
+
     obj = make_objective(objective)
-    callbacks = [_xgboost_callback(progress)]
     if obj is not None and settings.label_smoothing > 0:
         # Soft labels need the native API: a 2-D label trains a K-output model.
         soft = _smoothed(y, k, settings.label_smoothing)
         start = obj.init_raw(soft)
-        dtrain = xgb.DMatrix(X, label=soft, base_margin=np.tile(start, (len(y), 1)))
+        dtrain = xgb.DMatrix(
+            X, label=soft, base_margin=np.tile(start, (len(y), 1)), enable_categorical=True
+        )
         booster = xgb.train(
             {
                 "tree_method": "hist",
@@ -158,33 +211,30 @@ def train_xgboost(
             dtrain,
             settings.rounds,
             obj=bx.objective(obj),
-            callbacks=callbacks,
+            callbacks=[_xgboost_callback(progress)],
         )
-        dtest = xgb.DMatrix(X_test, base_margin=np.tile(start, (X_test.shape[0], 1)))
-        return obj.predict_proba(booster.predict(dtest, output_margin=True)), " (smoothed)"
+        dtest = xgb.DMatrix(
+            X_test, base_margin=np.tile(start, (X_test.shape[0], 1)), enable_categorical=True
+        )
+        proba = obj.predict_proba(booster.predict(dtest, output_margin=True))
+        return Trained(proba, " (smoothed)", _xgboost_categorical(booster))
+    params = _xgboost_params(settings, progress)
     if obj is None:
-        model = xgb.XGBClassifier(**params, callbacks=callbacks)
+        model = xgb.XGBClassifier(**params)
     else:
-        model = bx.Classifier(objective=obj, **params, callbacks=callbacks)
+        model = bx.Classifier(objective=obj, **params)
     model.fit(X, y)
     note = " (hard labels)" if settings.label_smoothing > 0 else ""
-    return _full_proba(model.predict_proba(X_test), model.classes_, k), note
+    proba = _full_proba(model.predict_proba(X_test), model.classes_, k)
+    return Trained(proba, note, _xgboost_categorical(model.get_booster()))
 
 
 def train_lightgbm(
     objective: str, X, y, X_test, k: int, settings: Settings, progress: Progress
-) -> tuple[np.ndarray, str]:
+) -> Trained:
     lgb = _import("lightgbm", "lightgbm")
     import boostobj.lightgbm as bl
 
-    params = dict(
-        n_estimators=settings.rounds,
-        learning_rate=settings.learning_rate,
-        num_leaves=15,
-        n_jobs=settings.threads,
-        random_state=settings.seed,
-        verbose=-1,
-    )
     obj = make_objective(objective)
     callbacks = [_lightgbm_callback(progress)]
     if obj is not None and settings.label_smoothing > 0:
@@ -207,14 +257,66 @@ def train_lightgbm(
             callbacks=callbacks,
         )
         bl.add_init_raw(booster, start)
-        return obj.predict_proba(booster.predict(X_test, raw_score=True)), " (smoothed)"
+        proba = obj.predict_proba(booster.predict(X_test, raw_score=True))
+        return Trained(proba, " (smoothed)", _lightgbm_categorical(booster))
+    params = _lightgbm_params(settings)
     if obj is None:
         model = lgb.LGBMClassifier(**params)
     else:
         model = bl.Classifier(objective=obj, **params)
     model.fit(X, y, callbacks=callbacks)
     note = " (hard labels)" if settings.label_smoothing > 0 else ""
-    return _full_proba(model.predict_proba(X_test), model.classes_, k), note
+    proba = _full_proba(model.predict_proba(X_test), model.classes_, k)
+    return Trained(proba, note, _lightgbm_categorical(model.booster_))
+
+
+def train_calibrated(
+    engine: str, X, y, X_test, k: int, settings: Settings, progress: Progress
+) -> Trained:
+    """The engine's built-in objective, then post-hoc calibration.
+
+    The model trains on part of the training rows; scikit-learn's
+    ``CalibratedClassifierCV`` fits the calibration map (one-vs-rest,
+    renormalised) on the rest, held out from both training and test.
+    """
+    CalibratedClassifierCV, FrozenEstimator = _sklearn_calibration()
+    fit, held_out = split_labels(y, settings.calibration_size, settings.seed)
+    if len(np.unique(y[held_out])) < 2:
+        raise ValueError(
+            f"--calibration-size {settings.calibration_size} holds out fewer than two "
+            "classes to calibrate on; use a larger fraction or more data"
+        )
+    X_fit, y_fit = _rows(X, fit), y[fit]
+    if engine == "xgboost":
+        xgb = _import("xgboost", "xgboost")
+        model = xgb.XGBClassifier(**_xgboost_params(settings, progress))
+        model.fit(X_fit, y_fit)
+        used = _xgboost_categorical(model.get_booster())
+    else:
+        lgb = _import("lightgbm", "lightgbm")
+        model = lgb.LGBMClassifier(**_lightgbm_params(settings))
+        model.fit(X_fit, y_fit, callbacks=[_lightgbm_callback(progress)])
+        used = _lightgbm_categorical(model.booster_)
+    # Frozen: calibration fits its map on the held-out rows and never refits the model.
+    calibrated = CalibratedClassifierCV(FrozenEstimator(model), method=settings.calibration)
+    calibrated.fit(_rows(X, held_out), y[held_out])
+    note = " (hard labels)" if settings.label_smoothing > 0 else ""
+    proba = _full_proba(calibrated.predict_proba(X_test), calibrated.classes_, k)
+    return Trained(proba, note, used)
+
+
+def _sklearn_calibration():
+    """``CalibratedClassifierCV`` and ``FrozenEstimator`` (scikit-learn >= 1.6)."""
+    _import("sklearn", "sklearn")
+    try:
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.frozen import FrozenEstimator
+    except ImportError:
+        raise MissingDependency(
+            "builtin-calibrated needs scikit-learn >= 1.6; "
+            "install it with: pip install 'boostobj[cli]'"
+        ) from None
+    return CalibratedClassifierCV, FrozenEstimator
 
 
 def _full_proba(proba: np.ndarray, classes: Any, k: int) -> np.ndarray:
@@ -227,17 +329,23 @@ def _full_proba(proba: np.ndarray, classes: Any, k: int) -> np.ndarray:
     return full
 
 
+def split_labels(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A stratified split of row positions: (kept, held out), deterministic given ``seed``."""
+    rng = np.random.default_rng(seed)
+    held = np.zeros(len(y), dtype=bool)
+    for c in np.unique(y):
+        idx = np.flatnonzero(y == c)
+        rng.shuffle(idx)
+        held[idx[: round(fraction * len(idx))]] = True
+    return ~held, held
+
+
 def split(problem: Problem, test_size: float, seed: int):
     """A stratified train/test split, deterministic given ``seed``."""
-    rng = np.random.default_rng(seed)
-    test = np.zeros(len(problem.y), dtype=bool)
-    for c in np.unique(problem.y):
-        idx = np.flatnonzero(problem.y == c)
-        rng.shuffle(idx)
-        test[idx[: round(test_size * len(idx))]] = True
-    if test.all() or not test.any():
+    train, test = split_labels(problem.y, test_size, seed)
+    if train.all() or test.all():
         raise ValueError(f"--test-size {test_size} leaves no training or no test rows")
-    return ~test, test
+    return train, test
 
 
 def compare(
@@ -252,22 +360,36 @@ def compare(
     """Train each engine x objective; return the runs, the truth's scores, the test labels."""
     train, test = split(problem, test_size, settings.seed)
     k = int(problem.y.max()) + 1
-    X, y, X_test, y_test = problem.X[train], problem.y[train], problem.X[test], problem.y[test]
+    features = problem.X
+    if hasattr(features, "columns"):
+        # LightGBM refuses names with JSON punctuation (, : " [ ] { }), XGBoost
+        # names with [ ] <; the table's own names are not needed for training.
+        features = features.set_axis([f"x{i}" for i in range(features.shape[1])], axis=1)
+    X, y = _rows(features, train), problem.y[train]
+    X_test, y_test = _rows(features, test), problem.y[test]
     if len(np.unique(y)) < 2:
         raise ValueError("the training split holds a single class; use more data")
     trainers = {"xgboost": train_xgboost, "lightgbm": train_lightgbm}
     for engine in engines:  # fail before training anything
         _import(engine, engine)
+    if "builtin-calibrated" in objectives:
+        _sklearn_calibration()
     bar = Progress(settings.rounds * len(engines) * len(objectives), progress)
     runs = []
     try:
         for engine in engines:
             for objective in objectives:
-                run_label = Run(engine, objective, np.empty(0), 0.0).label
-                bar.start(run_label)
+                run = Run(engine, objective, np.empty(0), 0.0, calibration=settings.calibration)
+                bar.start(run.label)
                 t0 = time.perf_counter()
-                proba, note = trainers[engine](objective, X, y, X_test, k, settings, bar)
-                runs.append(Run(engine, objective, proba, time.perf_counter() - t0, note))
+                if objective == "builtin-calibrated":
+                    out = train_calibrated(engine, X, y, X_test, k, settings, bar)
+                else:
+                    out = trainers[engine](objective, X, y, X_test, k, settings, bar)
+                run.seconds = time.perf_counter() - t0
+                run.proba, run.note = out.proba, out.note
+                run.categorical_used = out.categorical_used
+                runs.append(run)
     finally:
         bar.close()
     truth = None
@@ -309,6 +431,68 @@ def format_table(runs: list[Run], truth: dict[str, float] | None) -> str:
         cells = " ".join(f"{truth[c]:11.4f}" for c in columns)
         lines.append(f"{'true probabilities':{width}s} {cells} {'':>8s}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- output file
+def _key(metric: str) -> str:
+    return metric.lower().replace("-", "_").replace(" ", "_")
+
+
+def results_record(
+    runs: list[Run],
+    truth: dict[str, float] | None,
+    data: dict[str, Any],
+    settings: dict[str, Any],
+) -> dict[str, Any]:
+    """The table, the settings and the data summary as plain JSON-able values."""
+    from . import __version__
+
+    rows = []
+    for run in runs:
+        row = {"run": run.label, "engine": run.engine, "objective": run.objective}
+        row["note"] = run.note.strip(" ()")
+        row.update({_key(m): float(v) for m, v in run.scores.items()})
+        row["train_seconds"] = float(run.seconds)
+        row["categorical_features_used"] = run.categorical_used
+        rows.append(row)
+    record = {"boostobj_version": __version__, "data": data, "settings": settings}
+    record["results"] = rows
+    if truth is not None:
+        truth = {**truth, "KL to truth": 0.0}
+    record["true_probabilities"] = (
+        None if truth is None else {_key(m): float(v) for m, v in truth.items()}
+    )
+    return record
+
+
+def write_results(path: str, record: dict[str, Any]) -> None:
+    """Write ``record`` as JSON, or as CSV: one row per run, the settings and data as columns."""
+    if path.lower().endswith(".csv"):
+        context = {
+            f"{part}.{name}": ",".join(map(str, value)) if isinstance(value, list) else value
+            for part in ("data", "settings")
+            for name, value in record[part].items()
+        }
+        rows = [{**row, **context} for row in record["results"]]
+        if record["true_probabilities"] is not None:
+            rows.append({"run": "true probabilities", **record["true_probabilities"], **context})
+        fields = list(dict.fromkeys(name for row in rows for name in row))
+        with open(path, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        with open(path, "w") as f:
+            json.dump(record, f, indent=2)
+            f.write("\n")
+
+
+def plot_formats() -> set[str]:
+    """The file extensions matplotlib can save a figure as."""
+    _import("matplotlib", "plot")
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return set(FigureCanvasBase.get_supported_filetypes())
 
 
 def reliability_plot(runs: list[Run], y_test: np.ndarray, path: str, title: str) -> None:

@@ -95,7 +95,12 @@ def test_csv_and_label_smoothing(tmp_path):
     "csv_text, args, message",
     [
         ("a,b\n1,2\n3,4\n", ["--target", "label"], "column 'label' is not in"),
-        ("a,label\n1,x\nfoo,y\n", ["--target", "label"], "feature 'a' must be numeric"),
+        (
+            "a,label\n" + "".join(f"{i},{'xy'[i % 2]}\n" for i in range(12)) + "foo,y\n",
+            ["--target", "label"],
+            "feature 'a' is numeric but for 'foo' in data row 13",
+        ),
+        ("a,label\n1,x\n2,y,3\n", ["--target", "label"], "line 3"),
         ("a,label\n1,x\n2,x\n3,x\n", ["--target", "label"], "only one class"),
         ("a,label\n1,x\n2,y\n", [], "--csv and --target go together"),
     ],
