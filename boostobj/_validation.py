@@ -34,12 +34,21 @@ def _describe(x: np.ndarray) -> str:
     return f"shape {x.shape} and dtype {x.dtype}"
 
 
+def as_native(arr: np.ndarray) -> np.ndarray:
+    """``arr`` in the machine's byte order: big-endian data is converted once."""
+    if arr.dtype.isnative:
+        return arr
+    return arr.astype(arr.dtype.newbyteorder("="))
+
+
 def as_numeric_array(x: Any, name: str, *, allow_int: bool = True) -> np.ndarray:
-    """Convert ``x`` to an ndarray without copying, refusing non-numeric data.
+    """Convert ``x`` to an ndarray of native byte order, refusing non-numeric data.
 
     Lists, pandas Series/DataFrames and anything with ``__array__`` are
-    accepted; object, string, boolean, complex and float16 data are refused
-    with a ``TypeError`` naming ``name``.
+    accepted; object, string, boolean, complex, float16 and extended
+    precision data are refused with a ``TypeError`` naming ``name``. Arrays
+    are not copied unless their byte order is not the machine's (numpy and
+    scikit-learn accept either; the computations need native numbers).
     """
     if x is None:
         raise TypeError(f"{name} must be an array of numbers, got None")
@@ -54,13 +63,18 @@ def as_numeric_array(x: Any, name: str, *, allow_int: bool = True) -> np.ndarray
             f"convert it with .astype(float) if that is what you mean"
         )
     if kind in "iu" and allow_int:
-        return arr
-    if kind == "f" and arr.dtype in FLOAT_DTYPES:
-        return arr
-    if kind == "f":
+        return as_native(arr)
+    if kind == "f" and arr.dtype.itemsize in (4, 8):
+        return as_native(arr)
+    if kind == "f" and arr.dtype.itemsize == 2:
         raise TypeError(
             f"{name} must be float32 or float64, got {arr.dtype} ({_describe(arr)}); "
             f"float16 is too coarse for gradients, cast to float32"
+        )
+    if kind == "f":
+        raise TypeError(
+            f"{name} must be float32 or float64, got {arr.dtype} ({_describe(arr)}); "
+            f"cast it to float64"
         )
     expected = "an integer, float32 or float64 array" if allow_int else "a float32 or float64 array"
     raise TypeError(f"{name} must be {expected}, got dtype {arr.dtype} ({_describe(arr)})")

@@ -135,6 +135,12 @@ def _check_out(
         return np.empty(raw.shape, dtype=raw.dtype if dtype is None else dtype)
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{name} must be a numpy array, got {type(out).__name__}")
+    if not out.dtype.isnative:
+        # Buffers are for writing in place, fast; swapping bytes would defeat that.
+        raise ValueError(
+            f"{name} must be in the machine's byte order, got {_describe(out)}; pass a "
+            f"native buffer (e.g. np.empty_like(raw, dtype=float)) or none"
+        )
     allowed = {raw.dtype, np.dtype(np.float32)} if dtype is None else {dtype}
     if out.shape != raw.shape or out.dtype not in allowed:
         wanted = " or ".join(sorted(str(d) for d in allowed))
