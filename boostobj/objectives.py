@@ -46,6 +46,7 @@ from ._validation import (
     Targets,
     _describe,
     as_targets,
+    bad_label_message,
     check_class_weight,
     check_raw,
     first_nonfinite_row,
@@ -58,11 +59,22 @@ _NUMBA_HINT = "install numba (pip install 'boostobj[numba]') or use backend='num
 _numba_module: Any = None
 _numba_error: str | None = None
 
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A read-only view of ``a`` (O(1)): the kernels then see one array type per argument."""
+    if not a.flags.writeable:
+        return a
+    view = a.view()
+    view.setflags(write=False)
+    return view
+
+
 # Placeholders for absent labels and weights, so that the compiled kernels
-# see one type per argument (fewer compilations).
-_NO_CODES = np.empty(0, dtype=np.intp)
-_NO_ROW_W = np.empty(0, dtype=np.float64)
-_NO_CLASS_W = np.empty((0, 0), dtype=np.float64)
+# see one type per argument (fewer compilations); every input is read-only.
+_NO_CODES = _read_only(np.empty(0, dtype=np.intp))
+_NO_ROW_W = _read_only(np.empty(0, dtype=np.float64))
+_NO_CLASS_W = _read_only(np.empty((0, 0), dtype=np.float64))
 
 
 def _load_numba() -> Any:
@@ -84,7 +96,7 @@ def numba_available() -> bool:
 
 
 def _float64(a: np.ndarray | None, empty: np.ndarray) -> np.ndarray:
-    return empty if a is None else np.asarray(a, dtype=np.float64)
+    return empty if a is None else _read_only(np.asarray(a, dtype=np.float64))
 
 
 def _check_n_threads(n_threads: int | None, default: int | None = None) -> int:
@@ -411,12 +423,15 @@ class BaseObjective:
             is ``hessian_scale`` times the diagonal Hessian, floored at
             ``min_hessian`` (rounded up to the output dtype) when that is set.
         """
+        given = (raw, labels, sample_weight)
         targets, raw = self._prepare(labels, raw, sample_weight)
         n_threads = _check_n_threads(n_threads, self.n_threads)
-        inputs = (
-            (targets.codes, "labels"),
-            (targets.probs, "labels"),
-            (targets.sample_weight, "sample_weight"),
+        # The arrays as passed, not only the validated copies: an output that
+        # overlaps the caller's labels or weights is a mistake all the same.
+        inputs = tuple(
+            (a, what)
+            for a, what in zip(given, ("raw", "labels", "sample_weight"), strict=True)
+            if isinstance(a, np.ndarray)
         )
         grad = _check_out(grad_out, "grad_out", raw, inputs)
         hess = _check_out(
@@ -456,11 +471,17 @@ class BaseObjective:
                     else:
                         g, h = ws.matrix("grad", b, order), ws.matrix("hess", b, order)
                     if kernels is not None:
-                        bad_raw, bad_out = self._kernel_block(
+                        bad_raw, bad_out, bad_label = self._kernel_block(
                             kernels, blk, g, h, kernel_scale, kernel_floor, safe
                         )
                         if bad_raw >= 0:
                             check_finite_fast(blk.z[bad_raw : bad_raw + 1], rows.start + bad_raw)
+                        if bad_label >= 0:
+                            raise ValueError(
+                                bad_label_message(
+                                    blk.codes[bad_label], rows.start + bad_label, k
+                                )
+                            )
                         if safe and bad_out >= 0:
                             one = slice(bad_out, bad_out + 1)
                             _check_safe_block(g[one], h[one], rows.start + bad_out)
@@ -602,11 +623,12 @@ class BaseObjective:
         scale: float,
         floor: float,
         check: bool,
-    ) -> tuple[int, int]:
+    ) -> tuple[int, int, int]:
         """Run the compiled kernel on a block: scaled, floored Hessian included.
 
-        Returns the first rows (in the block) with non-finite margins and, if
-        ``check``, with non-finite outputs; -1 where there is none.
+        Returns the first rows (in the block) with non-finite margins, with
+        non-finite outputs (if ``check``) and with a class id outside
+        ``[0, K)``; -1 where there is none.
         """
         raise NotImplementedError
 
@@ -717,11 +739,13 @@ class SoftmaxCrossEntropy(BaseObjective):
         hflat[idx] = at_label * inv * not_label  # A p_label (1 - p_label)
 
     def _kernel_block(self, kernels, blk, grad, hess, scale, floor, check):
+        z = _read_only(blk.z)
         if blk.codes is not None:
             label_w = _float64(blk.label_weight(), _NO_ROW_W)
-            return kernels.xent_hard(blk.z, blk.codes, label_w, grad, hess, scale, floor, check)
+            codes = _read_only(blk.codes)
+            return kernels.xent_hard(z, codes, label_w, grad, hess, scale, floor, check)
         return kernels.xent_soft(
-            blk.z,
+            z,
             _float64(blk.probs, _NO_CLASS_W),
             _float64(blk.class_w, _NO_CLASS_W),
             _float64(blk.row_w, _NO_ROW_W),
@@ -905,8 +929,8 @@ class WeightedBrier(BaseObjective):
 
     def _kernel_block(self, kernels, blk, grad, hess, scale, floor, check):
         return kernels.brier(
-            blk.z,
-            _NO_CODES if blk.codes is None else blk.codes,
+            _read_only(blk.z),
+            _NO_CODES if blk.codes is None else _read_only(blk.codes),
             _float64(blk.probs, _NO_CLASS_W),
             _float64(blk.class_w, _NO_CLASS_W),
             _float64(blk.row_w, _NO_ROW_W),
