@@ -57,8 +57,10 @@ def class_ids(targets: Targets, rows: slice, n_classes: int) -> np.ndarray:
     label can ever make the numpy path read another row.
     """
     ids = targets._ids
-    if ids is None:
-        raise ValueError(bad_label_message("a fractional value", rows.start, n_classes))
+    if ids is None:  # check_fits refuses such labels first
+        raise ValueError(
+            f"labels must be whole-number class ids in [0, {n_classes}), got labels that are not"
+        )
     block = ids[rows]
     if block.size and block.view(np.uintp).max() >= n_classes:
         j = int(np.argmax(block.view(np.uintp) >= n_classes))

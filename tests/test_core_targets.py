@@ -222,6 +222,14 @@ def test_out_of_range_binary_ids_give_a_clear_error(backend):
         WeightedBrier(backend=backend).grad_hess(targets, np.zeros(4))
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_missing_class_ids_give_a_clear_error(backend):
+    targets = Targets(np.array([0, 1, 2, 1]))
+    targets._ids = None
+    with pytest.raises(ValueError, match=r"whole-number class ids in \[0, 3\)"):
+        SoftmaxCrossEntropy(backend=backend).grad_hess(targets, np.zeros((4, 3)))
+
+
 def test_mutating_labels_used_to_crash_the_interpreter():
     # Run apart: before the fix this was a segmentation fault, which would
     # take the whole test run down with it.
