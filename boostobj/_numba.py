@@ -301,6 +301,8 @@ def _set_aside_labels(e, codes, i0, rows, k_count, at_label, labels):
 def _check_shapes(z, grad, hess, codes, probs, class_w, row_w):
     """Raise ``ValueError`` unless the arrays fit ``z`` (n, K); empty ones mean absent."""
     n, k_count = z.shape
+    if k_count < 1:
+        raise ValueError("kernel margins must have at least one column")
     if grad.shape != z.shape or hess.shape != z.shape:
         raise ValueError("kernel outputs must have the shape of the margins")
     if codes.shape[0] != 0 and codes.shape[0] != n:

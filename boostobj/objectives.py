@@ -61,7 +61,6 @@ _numba_module: Any = None
 _numba_error: str | None = None
 
 
-
 def _read_only(a: np.ndarray) -> np.ndarray:
     """A read-only view of ``a`` (O(1)): the kernels then see one array type per argument."""
     if not a.flags.writeable:
@@ -506,9 +505,7 @@ class BaseObjective:
                             check_finite_fast(blk.z[bad_raw : bad_raw + 1], rows.start + bad_raw)
                         if bad_label >= 0:
                             raise ValueError(
-                                bad_label_message(
-                                    blk.codes[bad_label], rows.start + bad_label, k
-                                )
+                                bad_label_message(blk.codes[bad_label], rows.start + bad_label, k)
                             )
                         if safe and bad_out >= 0:
                             one = slice(bad_out, bad_out + 1)

@@ -98,9 +98,7 @@ def _cases():
 
 
 @pytest.mark.parametrize("name, backend, param, i", list(_cases()))
-def test_parameters_set_later_take_effect_in_the_object_and_all_its_copies(
-    name, backend, param, i
-):
+def test_parameters_set_later_take_effect_in_the_object_and_all_its_copies(name, backend, param, i):
     value = VALID[param][i]
     obj = OBJECTIVE_FACTORIES[name](K, backend)
     _compute(obj)  # any state kept from an earlier call must not matter

@@ -250,9 +250,7 @@ def test_mutating_labels_used_to_crash_the_interpreter():
         print("ok")
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600
-    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "ok"
 
@@ -302,19 +300,31 @@ def test_kernels_refuse_arguments_of_inconsistent_shapes():
         lambda: kernels.xent_hard(z, codes[:5], e1, grad, hess, one, minus_inf, False),
         lambda: kernels.xent_hard(z, codes, _ro(np.ones(5)), grad, hess, one, minus_inf, False),
         lambda: kernels.xent_hard(z, codes, e1, grad[:5], hess, one, minus_inf, False),
-        lambda: kernels.xent_soft(z, _ro(np.ones((n, k + 1))), e2, e1, grad, hess, one, minus_inf,
-                                  False),
-        lambda: kernels.xent_soft(z, _ro(np.ones((n, k))), _ro(np.ones((2, k))), e1, grad, hess,
-                                  one, minus_inf, False),
-        lambda: kernels.xent_soft(z, _ro(np.ones((n, k))), _ro(np.ones((1, k - 1))), e1, grad,
-                                  hess, one, minus_inf, False),
-        lambda: kernels.xent_soft(z, _ro(np.ones((n, k))), e2, _ro(np.ones(n - 1)), grad, hess,
-                                  one, minus_inf, False),
-        lambda: kernels.brier(z, _ro(np.zeros(0, dtype=np.intp)), e2, e2, e1, True, grad, hess,
-                              one, minus_inf, False),
-        lambda: kernels.brier(z, codes, e2, e2, _ro(np.ones(3)), True, grad, hess, one,
-                              minus_inf, False),
+        lambda: kernels.xent_soft(
+            z, _ro(np.ones((n, k + 1))), e2, e1, grad, hess, one, minus_inf, False
+        ),
+        lambda: kernels.xent_soft(
+            z, _ro(np.ones((n, k))), _ro(np.ones((2, k))), e1, grad, hess, one, minus_inf, False
+        ),
+        lambda: kernels.xent_soft(
+            z, _ro(np.ones((n, k))), _ro(np.ones((1, k - 1))), e1, grad, hess, one, minus_inf, False
+        ),
+        lambda: kernels.xent_soft(
+            z, _ro(np.ones((n, k))), e2, _ro(np.ones(n - 1)), grad, hess, one, minus_inf, False
+        ),
+        lambda: kernels.brier(
+            z, _ro(np.zeros(0, dtype=np.intp)), e2, e2, e1, True, grad, hess, one, minus_inf, False
+        ),
+        lambda: kernels.brier(
+            z, codes, e2, e2, _ro(np.ones(3)), True, grad, hess, one, minus_inf, False
+        ),
     ]
+    no_columns = _ro(np.zeros((n, 0)))
+    cases.append(
+        lambda: kernels.xent_hard(
+            no_columns, codes, e1, grad[:, :0], hess[:, :0], one, minus_inf, False
+        )
+    )
     for case in cases:
         with pytest.raises(ValueError, match="kernel"):
             case()
