@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ._validation import Targets, row_blocks
+from ._validation import Targets, bad_label_message, row_blocks
 
 
 class Block:
@@ -48,6 +48,26 @@ class Block:
         return a
 
 
+def class_ids(targets: Targets, rows: slice, n_classes: int) -> np.ndarray:
+    """The class ids of ``rows`` as intp, each checked to lie in ``[0, n_classes)``.
+
+    ``check_fits`` has checked them already, and a ``Targets`` cannot change;
+    checking again where they are about to index memory (one pass over the
+    block's ids, negative ones read as huge unsigned numbers) means that no
+    label can ever make the numpy path read another row.
+    """
+    ids = targets._ids
+    if ids is None:  # check_fits refuses such labels first
+        raise ValueError(
+            f"labels must be whole-number class ids in [0, {n_classes}), got labels that are not"
+        )
+    block = ids[rows]
+    if block.size and block.view(np.uintp).max() >= n_classes:
+        j = int(np.argmax(block.view(np.uintp) >= n_classes))
+        raise ValueError(bad_label_message(block[j], rows.start + j, n_classes))
+    return block
+
+
 def make_block(
     targets: Targets, raw: np.ndarray, class_weight: np.ndarray | None, rows: slice
 ) -> Block:
@@ -61,7 +81,7 @@ def make_block(
         blk.z = z
         if targets.whole:
             # 0/1 labels take the class-id path, which is more precise.
-            blk.codes, blk.probs = targets.codes[rows].astype(np.intp), None
+            blk.codes, blk.probs = class_ids(targets, rows, 2), None
         else:
             y = np.empty((z.shape[0], 2), dtype=np.float64)
             y[:, 1] = targets.codes[rows]
@@ -72,7 +92,7 @@ def make_block(
         if targets.soft:
             blk.codes, blk.probs = None, targets.probs[rows]
         else:
-            blk.codes, blk.probs = targets.codes[rows].astype(np.intp, copy=False), None
+            blk.codes, blk.probs = class_ids(targets, rows, raw.shape[1]), None
     class_w = None if class_weight is None else class_weight[None, :]
     if sw is not None and sw.ndim == 2:
         blk.class_w = sw[rows] if class_w is None else sw[rows] * class_w

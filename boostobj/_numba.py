@@ -16,11 +16,19 @@ shifted margins are exponentiated by a loop that the compiler vectorises
 (``_exp_nonpositive``: no calls into libm, which would not vectorise),
 then each row is finished from the cached exponentials.
 
-Every kernel returns ``(bad_raw, bad_out)``: the first row of the block
-whose margins are not finite (the kernel stops there), and, if ``check`` is
-true, the first row whose outputs are not finite (they overflowed); -1 if
-there is none. Reading the outputs back costs about a sixth of the kernel's
-time, so it is done only when asked (the safe mode).
+Every kernel returns ``(bad_raw, bad_out, bad_label)``: the first row of
+the block whose margins are not finite (the kernel stops there); if
+``check`` is true, the first row whose outputs are not finite (they
+overflowed); and the first row whose class id is outside ``[0, K)`` (the
+kernel stops there too); -1 where there is none. Reading the outputs back
+costs about a sixth of the kernel's time, so it is done only when asked (the
+safe mode).
+
+The kernels never read or write outside their arrays, whatever their
+inputs hold: numba does not check indices, so the kernels check what they
+index with themselves. Array shapes are checked on entry (``ValueError``)
+and each class id is read once, checked, and kept in a chunk-local array
+that the rest of the kernel indexes with.
 
 This module imports numba at import time; ``boostobj.objectives`` imports it
 only when the numba backend is used.
@@ -269,17 +277,43 @@ def _chunk_rows(k_count):
 
 
 @njit(inline="always", **_JIT)
-def _set_aside_labels(e, codes, i0, rows, k_count, at_label):
+def _set_aside_labels(e, codes, i0, rows, k_count, at_label, labels):
     """Move each row's label exponential from ``e`` into ``at_label``, leaving 0.
 
     The row sums of ``e`` are then the sums of the other exponentials, so
     ``1 - p_c`` is ``other / total`` without cancelling. (A loop of its own:
-    stores just before the row sums would stall their loads.)
+    stores just before the row sums would stall their loads.) Each class id
+    is read once into ``labels``, after checking it lies in ``[0, K)``: the
+    first row (relative to ``i0``) where it does not is returned, else -1.
     """
     for i in range(rows):
-        j = i * k_count + codes[i0 + i]
+        c = codes[i0 + i]
+        if c < 0 or c >= k_count:  # predictable: costs nothing measurable
+            return i
+        labels[i] = c
+        j = i * k_count + c
         at_label[i] = e[j]
         e[j] = 0
+    return -1
+
+
+@njit(inline="always", **_JIT)
+def _check_shapes(z, grad, hess, codes, probs, class_w, row_w):
+    """Raise ``ValueError`` unless the arrays fit ``z`` (n, K); empty ones mean absent."""
+    n, k_count = z.shape
+    if k_count < 1:
+        raise ValueError("kernel margins must have at least one column")
+    if grad.shape != z.shape or hess.shape != z.shape:
+        raise ValueError("kernel outputs must have the shape of the margins")
+    if codes.shape[0] != 0 and codes.shape[0] != n:
+        raise ValueError("kernel class ids must have one entry per row")
+    if probs.shape[0] != 0 and (probs.shape[0] != n or probs.shape[1] != k_count):
+        raise ValueError("kernel soft labels must have the shape of the margins")
+    m = class_w.shape[0]
+    if m != 0 and ((m != 1 and m != n) or class_w.shape[1] != k_count):
+        raise ValueError("kernel class weights must have 1 or n rows of K columns")
+    if row_w.shape[0] != 0 and row_w.shape[0] != n:
+        raise ValueError("kernel row weights must have one entry per row")
 
 
 @njit(**_JIT)
@@ -305,6 +339,11 @@ def _class_weights(class_w, i, out):
             out[k] = 1 if class_w.shape[0] == 0 else class_w[min(i, class_w.shape[0] - 1), k]
 
 
+# Absent arguments for _check_shapes (module constants: frozen into the kernels).
+_NO_CODES = np.empty(0, dtype=np.intp)
+_NO_PROBS = np.empty((0, 0), dtype=np.float64)
+_NO_CLASS_W = np.empty((0, 0), dtype=np.float64)
+
 # The kernels compute in the dtype of z (``scale`` and ``floor`` come in it);
 # weights and soft labels come as float64 (see the module docstring).
 
@@ -316,6 +355,9 @@ def xent_hard(z, codes, label_w, grad, hess, scale, floor, check):
     ``label_w`` is the weight of each row's label class (empty: 1).
     """
     n, k_count = z.shape
+    _check_shapes(z, grad, hess, codes, _NO_PROBS, _NO_CLASS_W, label_w)
+    if codes.shape[0] != n:
+        raise ValueError("kernel class ids must have one entry per row")
     one = _typed(z, 1.0)
     chunk = _chunk_rows(k_count)
     e = np.empty(chunk * k_count, dtype=z.dtype)
@@ -323,18 +365,21 @@ def xent_hard(z, codes, label_w, grad, hess, scale, floor, check):
     bits_hi = np.empty(chunk * k_count, dtype=np.int64)
     weighted = label_w.shape[0] > 0
     at_labels = np.empty(chunk, dtype=z.dtype)
+    labels = np.empty(chunk, dtype=np.intp)
     bad_out = -1
     for i0 in range(0, n, chunk):
         rows = min(chunk, n - i0)
         bad = _shifted_chunk(z, i0, rows, e)
         if bad >= 0:
-            return i0 + bad, bad_out
+            return i0 + bad, bad_out, -1
         _exp_nonpositive(e, rows * k_count, bits_lo, bits_hi)
-        _set_aside_labels(e, codes, i0, rows, k_count, at_labels)
+        bad = _set_aside_labels(e, codes, i0, rows, k_count, at_labels, labels)
+        if bad >= 0:
+            return -1, bad_out, i0 + bad
         for i in range(rows):
             row = i0 + i
             base = i * k_count
-            c = codes[row]
+            c = labels[i]
             other = _row_sum(e, base, k_count)
             at_label = at_labels[i]
             inv = one / (other + at_label)
@@ -348,7 +393,7 @@ def xent_hard(z, codes, label_w, grad, hess, scale, floor, check):
             hess[row, c] = max(a * (at_label * inv) * not_label * scale, floor)
         if check and bad_out < 0:
             bad_out = _first_nonfinite_row(grad, hess, i0, rows)
-    return -1, bad_out
+    return -1, bad_out, -1
 
 
 @njit(**_JIT)
@@ -358,6 +403,9 @@ def xent_soft(z, probs, class_w, row_w, grad, hess, scale, floor, check):
     ``class_w`` has 0 (all 1), 1 or n rows; ``row_w`` is empty (all 1) or (n,).
     """
     n, k_count = z.shape
+    _check_shapes(z, grad, hess, _NO_CODES, probs, class_w, row_w)
+    if n > 0 and (probs.shape[0] != n or probs.shape[1] != k_count):
+        raise ValueError("kernel soft labels must have the shape of the margins")
     one = _typed(z, 1.0)
     chunk = _chunk_rows(k_count)
     e = np.empty(chunk * k_count, dtype=z.dtype)
@@ -371,7 +419,7 @@ def xent_soft(z, probs, class_w, row_w, grad, hess, scale, floor, check):
         rows = min(chunk, n - i0)
         bad = _shifted_chunk(z, i0, rows, e)
         if bad >= 0:
-            return i0 + bad, bad_out
+            return i0 + bad, bad_out, -1
         _exp_nonpositive(e, rows * k_count, bits_lo, bits_hi)
         for i in range(rows):
             row = i0 + i
@@ -389,7 +437,7 @@ def xent_soft(z, probs, class_w, row_w, grad, hess, scale, floor, check):
                 hess[row, k] = max(a_total * p * (one - p) * scale, floor)
         if check and bad_out < 0:
             bad_out = _first_nonfinite_row(grad, hess, i0, rows)
-    return -1, bad_out
+    return -1, bad_out, -1
 
 
 @njit(inline="always", **_JIT)
@@ -412,8 +460,11 @@ def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, chec
     soft labels ``probs``. ``class_w`` and ``row_w`` as in ``xent_soft``.
     """
     n, k_count = z.shape
-    one = _typed(z, 1.0)
+    _check_shapes(z, grad, hess, codes, probs, class_w, row_w)
     hard = codes.shape[0] > 0
+    if n > 0 and not hard and (probs.shape[0] != n or probs.shape[1] != k_count):
+        raise ValueError("kernel labels must be class ids or soft labels, one row per margin row")
+    one = _typed(z, 1.0)
     chunk = _chunk_rows(k_count)
     e = np.empty(chunk * k_count, dtype=z.dtype)
     bits_lo = np.empty(chunk * k_count, dtype=np.int64)
@@ -421,15 +472,18 @@ def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, chec
     wk = np.empty(k_count, dtype=z.dtype)
     yk = np.zeros(k_count, dtype=z.dtype)  # the row's soft labels; 0 for class ids
     at_labels = np.zeros(chunk, dtype=z.dtype)
+    labels = np.zeros(chunk, dtype=np.intp)
     bad_out = -1
     for i0 in range(0, n, chunk):
         rows = min(chunk, n - i0)
         bad = _shifted_chunk(z, i0, rows, e)
         if bad >= 0:
-            return i0 + bad, bad_out
+            return i0 + bad, bad_out, -1
         _exp_nonpositive(e, rows * k_count, bits_lo, bits_hi)
         if hard:
-            _set_aside_labels(e, codes, i0, rows, k_count, at_labels)
+            bad = _set_aside_labels(e, codes, i0, rows, k_count, at_labels, labels)
+            if bad >= 0:
+                return -1, bad_out, i0 + bad
         for i in range(rows):
             row = i0 + i
             base = i * k_count
@@ -449,7 +503,7 @@ def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, chec
                 r = wk[k] * (p - yk[k])
                 q += wk[k] * p * p
                 s += p * r
-            c = codes[row] if hard else 0
+            c = labels[i]  # 0 for soft labels
             p_c = at_label * inv
             r_c = -wk[c] * (other * inv)  # w_c (p_c - 1) without cancelling
             if hard:
@@ -476,4 +530,4 @@ def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, chec
                 hess[row, c] = max(factor * d * scale, floor)
         if check and bad_out < 0:
             bad_out = _first_nonfinite_row(grad, hess, i0, rows)
-    return -1, bad_out
+    return -1, bad_out, -1

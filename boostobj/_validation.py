@@ -34,12 +34,21 @@ def _describe(x: np.ndarray) -> str:
     return f"shape {x.shape} and dtype {x.dtype}"
 
 
+def as_native(arr: np.ndarray) -> np.ndarray:
+    """``arr`` in the machine's byte order: big-endian data is converted once."""
+    if arr.dtype.isnative:
+        return arr
+    return arr.astype(arr.dtype.newbyteorder("="))
+
+
 def as_numeric_array(x: Any, name: str, *, allow_int: bool = True) -> np.ndarray:
-    """Convert ``x`` to an ndarray without copying, refusing non-numeric data.
+    """Convert ``x`` to an ndarray of native byte order, refusing non-numeric data.
 
     Lists, pandas Series/DataFrames and anything with ``__array__`` are
-    accepted; object, string, boolean, complex and float16 data are refused
-    with a ``TypeError`` naming ``name``.
+    accepted; object, string, boolean, complex, float16 and extended
+    precision data are refused with a ``TypeError`` naming ``name``. Arrays
+    are not copied unless their byte order is not the machine's (numpy and
+    scikit-learn accept either; the computations need native numbers).
     """
     if x is None:
         raise TypeError(f"{name} must be an array of numbers, got None")
@@ -54,13 +63,18 @@ def as_numeric_array(x: Any, name: str, *, allow_int: bool = True) -> np.ndarray
             f"convert it with .astype(float) if that is what you mean"
         )
     if kind in "iu" and allow_int:
-        return arr
-    if kind == "f" and arr.dtype in FLOAT_DTYPES:
-        return arr
-    if kind == "f":
+        return as_native(arr)
+    if kind == "f" and arr.dtype.itemsize in (4, 8):
+        return as_native(arr)
+    if kind == "f" and arr.dtype.itemsize == 2:
         raise TypeError(
             f"{name} must be float32 or float64, got {arr.dtype} ({_describe(arr)}); "
             f"float16 is too coarse for gradients, cast to float32"
+        )
+    if kind == "f":
+        raise TypeError(
+            f"{name} must be float32 or float64, got {arr.dtype} ({_describe(arr)}); "
+            f"cast it to float64"
         )
     expected = "an integer, float32 or float64 array" if allow_int else "a float32 or float64 array"
     raise TypeError(f"{name} must be {expected}, got dtype {arr.dtype} ({_describe(arr)})")
@@ -134,6 +148,32 @@ def check_class_weight(class_weight: Any) -> np.ndarray | None:
     return cw
 
 
+def owned_read_only(source: Any, arr: np.ndarray) -> np.ndarray:
+    """``arr`` (converted from ``source``) as data that no later write can reach.
+
+    Copies unless ``arr`` was made from ``source`` by a conversion (a list,
+    or a change of byte order), which nobody else holds. The copy is made
+    read-only and handed out as a view: the view cannot be made writeable
+    again (``setflags(write=True)`` refuses, its base being read-only), and
+    the caller's array is no longer involved, so writing to it, its base or
+    any view of it leaves these data as they were validated.
+    """
+    fresh = isinstance(source, (list, tuple)) or (
+        isinstance(source, np.ndarray) and not np.may_share_memory(source, arr)
+    )
+    owner = arr if fresh and arr.base is None else np.array(arr, copy=True)
+    owner.setflags(write=False)
+    return owner[...]
+
+
+def bad_label_message(value: Any, row: int, n_classes: int) -> str:
+    """The error for a class id outside ``[0, n_classes)`` met while computing."""
+    return (
+        f"labels must be class ids in [0, {n_classes}) for raw with K={n_classes} "
+        f"columns, got {value!r} in row {row}"
+    )
+
+
 class Targets:
     """Validated labels and sample weights of one data set.
 
@@ -141,6 +181,11 @@ class Targets:
     accept it in place of ``labels`` (with ``sample_weight=None``) and then
     only verify that it fits the margins, so an engine calling the objective
     every boosting round does not pay for validation every round.
+
+    A ``Targets`` holds its own read-only copy of the data (made once, before
+    the checks), so it cannot change after validation: writing to the arrays
+    it was built from does not reach it, and its attributes cannot be
+    reassigned. Copies of a ``Targets`` are the object itself.
 
     Parameters
     ----------
@@ -157,10 +202,12 @@ class Targets:
     soft : bool
         True for (n, K) soft labels.
     codes : ndarray of shape (n,) or None
-        The 1-D labels as given (hard class ids or binary probabilities).
+        The 1-D labels (hard class ids or binary probabilities), as given but
+        in native byte order; a read-only copy.
     probs : ndarray of shape (n, K) or None
-        The soft labels as given.
+        The soft labels; a read-only copy.
     sample_weight : ndarray of shape (n,) or (n, K), or None
+        A read-only copy.
     """
 
     def __init__(self, labels: Any, sample_weight: Any = None) -> None:
@@ -169,11 +216,15 @@ class Targets:
             raise ValueError(
                 f"labels must be 1-D class ids (n,) or 2-D soft labels (n, K), got {_describe(arr)}"
             )
+        # Copied before it is checked: what is checked is what is kept.
+        arr = owned_read_only(labels, arr)
         n = arr.shape[0]
-        self.n_samples = n
-        self.soft = arr.ndim == 2
-        self.codes: np.ndarray | None = None
-        self.probs: np.ndarray | None = None
+        self._n_samples = n
+        self._soft = arr.ndim == 2
+        self._codes: np.ndarray | None = None
+        self._probs: np.ndarray | None = None
+        # Class ids as intp, read-only, for 1-D whole-number labels; None otherwise.
+        self._ids: np.ndarray | None = None
         self._label_min = 0.0
         self._label_max = 0.0
         self._whole = True
@@ -184,18 +235,57 @@ class Targets:
             raise ValueError(
                 f"labels must be >= 0 (class ids or probabilities), got minimum {self._label_min}"
             )
-        if self.soft:
+        if self._soft:
             if arr.shape[1] < 2:
                 raise ValueError(f"soft labels must have K >= 2 columns, got {_describe(arr)}")
             self._check_soft_rows(arr)
-            self.probs = arr
+            self._probs = arr
         else:
             if arr.dtype.kind == "f" and n:
                 self._whole = all(
                     bool(np.all(np.floor(arr[rows]) == arr[rows])) for rows in row_blocks(n, 1)
                 )
-            self.codes = arr
-        self.sample_weight = self._check_weight(sample_weight, n)
+            self._codes = arr
+            # Beyond 2**31 no K can fit (check_fits refuses), and the cast could overflow.
+            if self._whole and self._label_max < 2**31:
+                if arr.dtype == np.intp:
+                    self._ids = arr
+                else:
+                    ids = arr.astype(np.intp)
+                    ids.setflags(write=False)
+                    self._ids = ids[...]
+        self._sample_weight = self._check_weight(sample_weight, n)
+
+    @property
+    def n_samples(self) -> int:
+        return self._n_samples
+
+    @property
+    def soft(self) -> bool:
+        return self._soft
+
+    @property
+    def codes(self) -> np.ndarray | None:
+        return self._codes
+
+    @property
+    def probs(self) -> np.ndarray | None:
+        return self._probs
+
+    @property
+    def sample_weight(self) -> np.ndarray | None:
+        return self._sample_weight
+
+    def __copy__(self) -> Targets:
+        return self  # immutable
+
+    def __deepcopy__(self, memo: dict) -> Targets:
+        return self
+
+    def __reduce__(self) -> tuple:
+        # Rebuilt (and checked) from the data: unpickled arrays would be writeable.
+        labels = self._probs if self._soft else self._codes
+        return (type(self), (labels, self._sample_weight))
 
     @staticmethod
     def _check_soft_rows(probs: np.ndarray) -> None:
@@ -221,6 +311,7 @@ class Targets:
                 f"sample_weight must have shape ({n},) or ({n}, K) to match labels, "
                 f"got {_describe(sw)}"
             )
+        sw = owned_read_only(sample_weight, sw)
         if n == 0:
             return sw
         check_finite_blockwise(sw, "sample_weight")
@@ -256,7 +347,7 @@ class Targets:
                 f"labels and raw must have the same number of rows: labels has "
                 f"{self.n_samples}, raw has {n}"
             )
-        sw = self.sample_weight
+        sw = self._sample_weight
         if sw is not None and sw.ndim == 2 and sw.shape[1] != n_classes:
             raise ValueError(
                 f"sample_weight of shape {sw.shape} needs K={sw.shape[1]} classes, "

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_numeric_array
+from ._validation import Targets, as_numeric_array
 
 __all__ = ["CheckResult", "check_grad_hess"]
 
@@ -87,7 +87,7 @@ class CheckResult:
             lines.append("  " + self.hess.line("hessian "))
         lines.append(
             "  pass when |analytic - numeric| <= rtol * (largest derivative in the row)"
-            " + atol * (row weight) + rounding floor of the differenced values"
+            " + atol * (largest weight in the row) + rounding floor of the differenced values"
         )
         return "\n".join(lines)
 
@@ -155,10 +155,13 @@ def check_grad_hess(
         in the same row: rounding in the loss is relative to the row's
         scale, so tiny entries beside large ones are compared at that scale.
     atol : float, default=1e-10
-        Absolute tolerance per unit of sample weight (multiplied by each
-        row's weight, its largest for (n, K) weights), for entries far below
-        their row's scale: rounding in an objective's arithmetic, such as
-        ``A p - a`` where ``p`` is nearly ``y``, is relative to the weight.
+        Absolute tolerance per unit of weight, for entries far below their
+        row's scale: rounding in an objective's arithmetic, such as ``A p - a``
+        where ``p`` is nearly ``y``, is relative to the weights. It is
+        multiplied by each row's largest effective weight ``w[i, k]``, the
+        product of the sample weight (``sample_weight``, or that inside a
+        :class:`~boostobj.Targets` passed as ``labels``) and the objective's
+        ``class_weight`` attribute when it has a numeric one of length K.
     check_hessian : bool, default=True
         Set False for objectives whose ``hess`` is deliberately not the
         exact diagonal (Gauss-Newton, scaled, floored).
@@ -259,13 +262,9 @@ def check_grad_hess(
             "large for an exact step; try a smaller step"
         )
         return result
-    # atol is per unit of sample weight: a weighted loss's derivatives, and the
-    # rounding in computing them, scale with the weight.
-    weight_scale = np.ones(n)
-    if sample_weight is not None:
-        sw = np.abs(np.asarray(sample_weight, dtype=np.float64))
-        if sw.shape[:1] == (n,) and sw.ndim in (1, 2):
-            weight_scale = sw if sw.ndim == 1 else sw.max(axis=1)
+    # atol is per unit of weight: a weighted loss's derivatives, and the
+    # rounding in computing them, scale with the weights, whichever way they came.
+    weight_scale = _row_weight_scale(objective, labels, sample_weight, n, max(n_cols, 2))
     atol_rows = atol * np.maximum(weight_scale, 1e-300)[:, None]
     # Rounding floor of a Richardson-extrapolated central difference of values
     # of size s with relative rounding eps: about (4/3 + 1/6) eps s / h; 8x that.
@@ -277,6 +276,39 @@ def check_grad_hess(
         ok = ok and result.hess.scaled_error <= 1.0
     result.ok = bool(ok)
     return result
+
+
+def _numeric(x: Any) -> np.ndarray | None:
+    """``|x|`` as a finite float64 array, or None if it is not one."""
+    try:
+        a = np.abs(np.asarray(x, dtype=np.float64))
+    except (TypeError, ValueError):
+        return None
+    return a if np.all(np.isfinite(a)) else None
+
+
+def _row_weight_scale(
+    objective: Any, labels: Any, sample_weight: Any, n: int, k: int
+) -> np.ndarray:
+    """Each row's largest effective weight ``|w[i, k]|`` (1 where there is none).
+
+    The weight of a cell is the sample weight (per row or per cell, passed
+    directly or inside a Targets) times the objective's class weight. Weights
+    the objective would refuse were refused already; shapes that do not fit
+    (a class_weight of another meaning) are ignored.
+    """
+    cells = np.ones((n, 1))
+    sw = sample_weight
+    if sw is None and isinstance(labels, Targets):
+        sw = labels.sample_weight
+    sw = None if sw is None else _numeric(sw)
+    if sw is not None and sw.shape[:1] == (n,) and sw.ndim in (1, 2):
+        cells = sw[:, None] if sw.ndim == 1 else sw
+    cw = getattr(objective, "class_weight", None)
+    cw = None if cw is None else _numeric(cw)
+    if cw is not None and cw.shape == (k,) and cells.shape[1] in (1, k):
+        cells = cells * cw
+    return cells.max(axis=1) if cells.shape[1] else np.ones(n)
 
 
 class _Malformed(Exception):

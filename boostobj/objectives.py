@@ -25,6 +25,7 @@ buffers ``grad_hess`` is given.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import reprlib
 from typing import Any
@@ -46,6 +47,7 @@ from ._validation import (
     Targets,
     _describe,
     as_targets,
+    bad_label_message,
     check_class_weight,
     check_raw,
     first_nonfinite_row,
@@ -58,11 +60,33 @@ _NUMBA_HINT = "install numba (pip install 'boostobj[numba]') or use backend='num
 _numba_module: Any = None
 _numba_error: str | None = None
 
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A read-only view of ``a`` (O(1)): the kernels then see one array type per argument."""
+    if not a.flags.writeable:
+        return a
+    view = a.view()
+    view.setflags(write=False)
+    return view
+
+
 # Placeholders for absent labels and weights, so that the compiled kernels
-# see one type per argument (fewer compilations).
-_NO_CODES = np.empty(0, dtype=np.intp)
-_NO_ROW_W = np.empty(0, dtype=np.float64)
-_NO_CLASS_W = np.empty((0, 0), dtype=np.float64)
+# see one type per argument (fewer compilations); every input is read-only.
+_NO_CODES = _read_only(np.empty(0, dtype=np.intp))
+_NO_ROW_W = _read_only(np.empty(0, dtype=np.float64))
+_NO_CLASS_W = _read_only(np.empty((0, 0), dtype=np.float64))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Params:
+    """An objective's parameters as validated at the start of one call."""
+
+    class_weight: np.ndarray | None
+    hessian_scale: float
+    min_hessian: float | None
+    backend: str
+    n_threads: int
+    hessian: str | None = None  # WeightedBrier only
 
 
 def _load_numba() -> Any:
@@ -84,7 +108,7 @@ def numba_available() -> bool:
 
 
 def _float64(a: np.ndarray | None, empty: np.ndarray) -> np.ndarray:
-    return empty if a is None else np.asarray(a, dtype=np.float64)
+    return empty if a is None else _read_only(np.asarray(a, dtype=np.float64))
 
 
 def _check_n_threads(n_threads: int | None, default: int | None = None) -> int:
@@ -135,6 +159,12 @@ def _check_out(
         return np.empty(raw.shape, dtype=raw.dtype if dtype is None else dtype)
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{name} must be a numpy array, got {type(out).__name__}")
+    if not out.dtype.isnative:
+        # Buffers are for writing in place, fast; swapping bytes would defeat that.
+        raise ValueError(
+            f"{name} must be in the machine's byte order, got {_describe(out)}; pass a "
+            f"native buffer (e.g. np.empty_like(raw, dtype=float)) or none"
+        )
     allowed = {raw.dtype, np.dtype(np.float32)} if dtype is None else {dtype}
     if out.shape != raw.shape or out.dtype not in allowed:
         wanted = " or ".join(sorted(str(d) for d in allowed))
@@ -199,12 +229,13 @@ def engine_float32(
     overflow beyond 3.4e38, so with a floor set the floor is applied again,
     rounded up, and the result must be finite.
     """
+    floor = obj._validate_params().min_hessian
     g = grad.astype(np.float32, order=order, copy=False)
     h = hess.astype(np.float32, order=order, copy=False)
     # Float32 margins in safe mode: grad_hess already floored and checked these.
-    checked = g is grad and h is hess and obj.min_hessian is not None and obj.min_hessian > 0
-    if obj.min_hessian is not None and not checked:
-        np.maximum(h, _hessian_floor(obj.min_hessian, h.dtype), out=h)
+    checked = g is grad and h is hess and floor is not None and floor > 0
+    if floor is not None and not checked:
+        np.maximum(h, _hessian_floor(floor, h.dtype), out=h)
         _check_safe_block(g, h, 0)
     return g, h
 
@@ -256,12 +287,18 @@ class BaseObjective:
         self.min_hessian = min_hessian
         self.backend = backend
         self.n_threads = n_threads
-        self._validate_params()
+        params = self._validate_params()
         if backend == "numba":
-            self._kernels()  # a missing numba is reported where it is asked for
+            self._kernels(params)  # a missing numba is reported where it is asked for
 
-    def _validate_params(self) -> None:
-        self._class_weight = check_class_weight(self.class_weight)
+    # Parameters are validated where they are used, as in scikit-learn: every
+    # public method validates the attributes as they are then (O(K)) and
+    # computes from that snapshot alone. Nothing derived from them is kept,
+    # so a parameter set after construction takes effect (or is refused) at
+    # the next call, and an object and its copies always compute the same.
+    def _validate_params(self) -> _Params:
+        """The current parameters, validated: raises as the constructor would."""
+        class_weight = check_class_weight(self.class_weight)
         scale = self.hessian_scale
         if isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)):
             raise TypeError(f"hessian_scale must be a positive number, got {scale!r}")
@@ -275,21 +312,25 @@ class BaseObjective:
                 raise TypeError(f"min_hessian must be None or a number >= 0, got {floor!r}")
             if not (np.isfinite(floor) and floor >= 0):
                 raise ValueError(f"min_hessian must be None or a finite number >= 0, got {floor!r}")
-        _check_n_threads(self.n_threads)
+            floor = float(floor)
+        n_threads = _check_n_threads(self.n_threads)
         if not isinstance(self.backend, str) or self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
+        return _Params(class_weight, float(scale), floor, self.backend, n_threads)
 
-    def _kernels(self) -> Any:
+    @staticmethod
+    def _kernels(params: _Params) -> Any:
         """The compiled kernels if ``grad_hess`` uses them, else None.
 
         Raises ``ImportError`` for ``backend="numba"`` without numba. Only the
-        constructor and ``grad_hess`` ask: an unpickled objective or a loaded
-        model that names the numba backend still predicts without numba.
+        constructor, ``grad_hess`` and ``active_backend`` ask: an unpickled
+        objective or a loaded model that names the numba backend still
+        predicts without numba.
         """
-        if self.backend == "numpy":
+        if params.backend == "numpy":
             return None
         kernels = _load_numba()
-        if kernels is None and self.backend == "numba":
+        if kernels is None and params.backend == "numba":
             raise ImportError(
                 f"backend='numba' needs numba, which did not import ({_numba_error}): {_NUMBA_HINT}"
             )
@@ -298,7 +339,7 @@ class BaseObjective:
     @property
     def active_backend(self) -> str:
         """The backend ``grad_hess`` runs: "numba" or "numpy" (see ``backend``)."""
-        return "numpy" if self._kernels() is None else "numba"
+        return "numpy" if self._kernels(self._validate_params()) is None else "numba"
 
     def __repr__(self) -> str:
         params = self._repr_params()
@@ -327,15 +368,18 @@ class BaseObjective:
         self._validate_params()
 
     # ------------------------------------------------------------------ checks
-    def _prepare(self, labels: Any, raw: Any, sample_weight: Any) -> tuple[Targets, np.ndarray]:
+    def _prepare(
+        self, labels: Any, raw: Any, sample_weight: Any
+    ) -> tuple[Targets, np.ndarray, _Params]:
+        params = self._validate_params()
         raw = check_raw(raw)
         targets = as_targets(labels, sample_weight)
         k = 2 if raw.ndim == 1 else raw.shape[1]
         targets.check_fits(raw.shape[0], k, single_output=raw.ndim == 1)
-        cw = self._class_weight
+        cw = params.class_weight
         if cw is not None and cw.shape[0] != k:
             raise ValueError(f"class_weight has {cw.shape[0]} entries but raw has K={k} classes")
-        return targets, raw
+        return targets, raw, params
 
     # ------------------------------------------------------------- public API
     def loss(
@@ -355,8 +399,8 @@ class BaseObjective:
         -------
         loss : ndarray of shape (n,), dtype of ``raw``
         """
-        targets, raw = self._prepare(labels, raw, sample_weight)
-        n_threads = _check_n_threads(n_threads, self.n_threads)
+        targets, raw, params = self._prepare(labels, raw, sample_weight)
+        n_threads = _check_n_threads(n_threads, params.n_threads)
         out = np.empty(raw.shape[0], dtype=raw.dtype)
         k = 2 if raw.ndim == 1 else raw.shape[1]
 
@@ -364,8 +408,8 @@ class BaseObjective:
             ws = Workspace(k, raw.dtype)
             with np.errstate(over="ignore", under="ignore"):
                 for rows in blocks:
-                    blk = make_block(targets, raw, self._class_weight, rows)
-                    out[rows] = self._loss_block(blk, ws)
+                    blk = make_block(targets, raw, params.class_weight, rows)
+                    out[rows] = self._loss_block(blk, ws, params)
 
         run_blocks(raw.shape[0], k, n_threads, work)
         return out
@@ -405,12 +449,15 @@ class BaseObjective:
             is ``hessian_scale`` times the diagonal Hessian, floored at
             ``min_hessian`` (rounded up to the output dtype) when that is set.
         """
-        targets, raw = self._prepare(labels, raw, sample_weight)
-        n_threads = _check_n_threads(n_threads, self.n_threads)
-        inputs = (
-            (targets.codes, "labels"),
-            (targets.probs, "labels"),
-            (targets.sample_weight, "sample_weight"),
+        given = (raw, labels, sample_weight)
+        targets, raw, params = self._prepare(labels, raw, sample_weight)
+        n_threads = _check_n_threads(n_threads, params.n_threads)
+        # The arrays as passed, not only the validated copies: an output that
+        # overlaps the caller's labels or weights is a mistake all the same.
+        inputs = tuple(
+            (a, what)
+            for a, what in zip(given, ("raw", "labels", "sample_weight"), strict=True)
+            if isinstance(a, np.ndarray)
         )
         grad = _check_out(grad_out, "grad_out", raw, inputs)
         hess = _check_out(
@@ -418,7 +465,7 @@ class BaseObjective:
         )
         single = raw.ndim == 1
         k = 2 if single else raw.shape[1]
-        kernels = self._kernels()
+        kernels = self._kernels(params)
         # Blocks are computed in place in the outputs when both have the same
         # simple layout (and, for numpy, raw's dtype), else in scratch and copied out.
         direct = (
@@ -429,10 +476,11 @@ class BaseObjective:
             and (kernels is not None or grad.dtype == raw.dtype)
         )
         order = "F" if grad.flags.f_contiguous and not grad.flags.c_contiguous else "C"
-        scale = float(self.hessian_scale)
-        safe = self.min_hessian is not None and self.min_hessian > 0
+        scale = params.hessian_scale
+        min_hessian = params.min_hessian
+        safe = min_hessian is not None and min_hessian > 0
         # Rounded up to the output dtype: the floor then holds after rounding.
-        floor = None if self.min_hessian is None else _hessian_floor(self.min_hessian, grad.dtype)
+        floor = None if min_hessian is None else _hessian_floor(min_hessian, grad.dtype)
         # The kernels compute in raw's dtype and take these in it (numpy's
         # float32 path likewise rounds the scale to float32).
         kernel_scale = raw.dtype.type(scale)
@@ -443,23 +491,27 @@ class BaseObjective:
             # In safe mode a NaN is reported as a ValueError below, not a warning.
             with np.errstate(over="ignore", under="ignore", invalid="ignore" if safe else "warn"):
                 for rows in blocks:
-                    blk = make_block(targets, raw, self._class_weight, rows)
+                    blk = make_block(targets, raw, params.class_weight, rows)
                     b = rows.stop - rows.start
                     if direct:
                         g, h = grad[rows], hess[rows]
                     else:
                         g, h = ws.matrix("grad", b, order), ws.matrix("hess", b, order)
                     if kernels is not None:
-                        bad_raw, bad_out = self._kernel_block(
-                            kernels, blk, g, h, kernel_scale, kernel_floor, safe
+                        bad_raw, bad_out, bad_label = self._kernel_block(
+                            kernels, blk, g, h, kernel_scale, kernel_floor, safe, params
                         )
                         if bad_raw >= 0:
                             check_finite_fast(blk.z[bad_raw : bad_raw + 1], rows.start + bad_raw)
+                        if bad_label >= 0:
+                            raise ValueError(
+                                bad_label_message(blk.codes[bad_label], rows.start + bad_label, k)
+                            )
                         if safe and bad_out >= 0:
                             one = slice(bad_out, bad_out + 1)
                             _check_safe_block(g[one], h[one], rows.start + bad_out)
                     else:
-                        self._grad_hess_block(blk, g, h, ws)
+                        self._grad_hess_block(blk, g, h, ws, params)
                         if scale != 1.0:
                             h *= scale
                         if floor is not None:
@@ -487,8 +539,9 @@ class BaseObjective:
         -------
         proba : ndarray of shape (n, K), or (n, 2) for 1-D ``raw``
         """
+        params = self._validate_params()
         raw = check_raw(raw)
-        n_threads = _check_n_threads(n_threads, self.n_threads)
+        n_threads = _check_n_threads(n_threads, params.n_threads)
         if raw.ndim == 1:
             z = np.zeros((raw.shape[0], 2), dtype=raw.dtype)
             z[:, 1] = raw
@@ -529,6 +582,7 @@ class BaseObjective:
             Classes with no weight get the margin of probability ``eps`` (about
             -36 relative to a certain class), since softmax never reaches 0.
         """
+        params = self._validate_params()
         targets = as_targets(labels, sample_weight)
         if targets.n_samples == 0:
             raise ValueError("init_raw needs at least one sample, got n = 0")
@@ -548,7 +602,7 @@ class BaseObjective:
         # Zero-stride stand-in for margins: the block iterator only reads its shape.
         no_raw = np.broadcast_to(np.zeros((), dtype=np.float64), shape)
         targets.check_fits(targets.n_samples, k, single_output)
-        cw = self._class_weight
+        cw = params.class_weight
         if cw is not None and cw.shape[0] != k:
             raise ValueError(f"class_weight has {cw.shape[0]} entries but there are K={k} classes")
         label_mass = np.zeros(k)
@@ -567,7 +621,7 @@ class BaseObjective:
                 np.add.at(label_mass, blk.codes, w[np.arange(w.shape[0]), blk.codes])
             else:
                 label_mass += (w * blk.probs).sum(axis=0)
-        proba = self._optimal_constant_proba(label_mass, weight_mass)
+        proba = self._optimal_constant_proba(label_mass, weight_mass, params)
         if not np.all(np.isfinite(proba)) or proba.sum() <= 0:
             raise ValueError(
                 "the weighted labels carry no mass (every labelled class has weight 0); "
@@ -579,11 +633,13 @@ class BaseObjective:
         return logp - logp.mean()
 
     # ------------------------------------------------------- subclass hooks
-    def _loss_block(self, blk: Block, ws: Workspace) -> np.ndarray:
+    # The hooks compute from ``params`` (validated at the call), never from
+    # the attributes, which may change meanwhile.
+    def _loss_block(self, blk: Block, ws: Workspace, params: _Params) -> np.ndarray:
         raise NotImplementedError
 
     def _grad_hess_block(
-        self, blk: Block, grad: np.ndarray, hess: np.ndarray, ws: Workspace
+        self, blk: Block, grad: np.ndarray, hess: np.ndarray, ws: Workspace, params: _Params
     ) -> None:
         raise NotImplementedError
 
@@ -596,16 +652,18 @@ class BaseObjective:
         scale: float,
         floor: float,
         check: bool,
-    ) -> tuple[int, int]:
+        params: _Params,
+    ) -> tuple[int, int, int]:
         """Run the compiled kernel on a block: scaled, floored Hessian included.
 
-        Returns the first rows (in the block) with non-finite margins and, if
-        ``check``, with non-finite outputs; -1 where there is none.
+        Returns the first rows (in the block) with non-finite margins, with
+        non-finite outputs (if ``check``) and with a class id outside
+        ``[0, K)``; -1 where there is none.
         """
         raise NotImplementedError
 
     def _optimal_constant_proba(
-        self, label_mass: np.ndarray, weight_mass: np.ndarray
+        self, label_mass: np.ndarray, weight_mass: np.ndarray, params: _Params
     ) -> np.ndarray:
         raise NotImplementedError
 
@@ -635,7 +693,7 @@ class SoftmaxCrossEntropy(BaseObjective):
 
     name = "softmax_xent"
 
-    def _loss_block(self, blk: Block, ws: Workspace) -> np.ndarray:
+    def _loss_block(self, blk: Block, ws: Workspace, params: _Params) -> np.ndarray:
         z = blk.z
         b = z.shape[0]
         scratch = ws.matrix("scratch", b)
@@ -668,7 +726,7 @@ class SoftmaxCrossEntropy(BaseObjective):
         return loss.astype(z.dtype, copy=False)
 
     def _grad_hess_block(
-        self, blk: Block, grad: np.ndarray, hess: np.ndarray, ws: Workspace
+        self, blk: Block, grad: np.ndarray, hess: np.ndarray, ws: Workspace, params: _Params
     ) -> None:
         z, dtype, first = blk.z, grad.dtype, blk.rows.start
         if blk.codes is None:
@@ -710,12 +768,14 @@ class SoftmaxCrossEntropy(BaseObjective):
         flat[idx] = -not_label  # A (p_label - 1)
         hflat[idx] = at_label * inv * not_label  # A p_label (1 - p_label)
 
-    def _kernel_block(self, kernels, blk, grad, hess, scale, floor, check):
+    def _kernel_block(self, kernels, blk, grad, hess, scale, floor, check, params):
+        z = _read_only(blk.z)
         if blk.codes is not None:
             label_w = _float64(blk.label_weight(), _NO_ROW_W)
-            return kernels.xent_hard(blk.z, blk.codes, label_w, grad, hess, scale, floor, check)
+            codes = _read_only(blk.codes)
+            return kernels.xent_hard(z, codes, label_w, grad, hess, scale, floor, check)
         return kernels.xent_soft(
-            blk.z,
+            z,
             _float64(blk.probs, _NO_CLASS_W),
             _float64(blk.class_w, _NO_CLASS_W),
             _float64(blk.row_w, _NO_ROW_W),
@@ -727,7 +787,7 @@ class SoftmaxCrossEntropy(BaseObjective):
         )
 
     def _optimal_constant_proba(
-        self, label_mass: np.ndarray, weight_mass: np.ndarray
+        self, label_mass: np.ndarray, weight_mass: np.ndarray, params: _Params
     ) -> np.ndarray:
         total = label_mass.sum()
         return label_mass / total if total > 0 else np.full_like(label_mass, np.nan)
@@ -804,17 +864,19 @@ class WeightedBrier(BaseObjective):
         self.hessian = hessian
         super().__init__(class_weight, hessian_scale, min_hessian, backend, n_threads)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        if self.hessian not in self._HESSIANS:
-            raise ValueError(f"hessian must be one of {self._HESSIANS}, got {self.hessian!r}")
+    def _validate_params(self) -> _Params:
+        params = super()._validate_params()
+        hessian = self.hessian
+        if not isinstance(hessian, str) or hessian not in self._HESSIANS:
+            raise ValueError(f"hessian must be one of {self._HESSIANS}, got {hessian!r}")
+        return dataclasses.replace(params, hessian=hessian)
 
     def _repr_params(self) -> dict[str, Any]:
         params = super()._repr_params()
         params["hessian"] = self.hessian
         return params
 
-    def _loss_block(self, blk: Block, ws: Workspace) -> np.ndarray:
+    def _loss_block(self, blk: Block, ws: Workspace, params: _Params) -> np.ndarray:
         z = blk.z
         b = z.shape[0]
         d = ws.matrix("d", b)
@@ -831,7 +893,7 @@ class WeightedBrier(BaseObjective):
         return loss.astype(z.dtype, copy=False)
 
     def _grad_hess_block(
-        self, blk: Block, grad: np.ndarray, hess: np.ndarray, ws: Workspace
+        self, blk: Block, grad: np.ndarray, hess: np.ndarray, ws: Workspace, params: _Params
     ) -> None:
         z, dtype, b = blk.z, grad.dtype, blk.z.shape[0]
         _, total, _, _ = exp_rows(z, grad, ws, blk.rows.start)
@@ -847,7 +909,7 @@ class WeightedBrier(BaseObjective):
         np.multiply(wp, p, out=t)
         q = ws.row_sums(t, "q").copy()  # Q = sum_j w_j p_j^2
         factor = 2.0 if blk.row_w is None else (2.0 * blk.row_w).astype(dtype)[:, None]
-        if c is None and self.hessian == "gauss-newton":
+        if c is None and params.hessian == "gauss-newton":
             # The default, in the fewest passes: t holds p^2 here, so
             # hess = 2 p^2 (1 + Q - 2 p) with the factor (2, times the row
             # weight) folded into per-row constants.
@@ -873,12 +935,12 @@ class WeightedBrier(BaseObjective):
             s = q - (t @ np.ones(t.shape[1], dtype=t.dtype))
             np.subtract(wp, wy, out=t)
             t -= s[:, None]
-        if c is None and self.hessian == "gauss-newton":
+        if c is None and params.hessian == "gauss-newton":
             p *= t  # grad = 2 p (r - S); p is no longer needed
             p *= factor
             return
         pf = ws.matrix("pf", b)
-        if self.hessian == "exact":
+        if params.hessian == "exact":
             # hess = 2 p [(1 - 2p)(r - S + w p) + p Q]
             np.add(t, wp, out=hess)
             np.multiply(p, -2.0, out=pf)
@@ -897,14 +959,14 @@ class WeightedBrier(BaseObjective):
         hess *= pf
         np.multiply(pf, t, out=grad)  # grad = 2 p (r - S), overwriting p
 
-    def _kernel_block(self, kernels, blk, grad, hess, scale, floor, check):
+    def _kernel_block(self, kernels, blk, grad, hess, scale, floor, check, params):
         return kernels.brier(
-            blk.z,
-            _NO_CODES if blk.codes is None else blk.codes,
+            _read_only(blk.z),
+            _NO_CODES if blk.codes is None else _read_only(blk.codes),
             _float64(blk.probs, _NO_CLASS_W),
             _float64(blk.class_w, _NO_CLASS_W),
             _float64(blk.row_w, _NO_ROW_W),
-            self.hessian == "exact",
+            params.hessian == "exact",
             grad,
             hess,
             scale,
@@ -913,7 +975,7 @@ class WeightedBrier(BaseObjective):
         )
 
     def _optimal_constant_proba(
-        self, label_mass: np.ndarray, weight_mass: np.ndarray
+        self, label_mass: np.ndarray, weight_mass: np.ndarray, params: _Params
     ) -> np.ndarray:
         # Minimise sum_k W_k p_k^2 - 2 B_k p_k over the probability simplex:
         # p_k = max(0, (B_k - mu) / W_k), with mu set so that sum(p) = 1.
