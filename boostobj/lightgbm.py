@@ -543,15 +543,8 @@ def metric(obj: BaseObjective, name: str | None = None) -> Callable[[np.ndarray,
 # ---------------------------------------------------------- scikit-learn
 # (label array, weight array) -> Targets, for LGBMClassifier's wrappers, which
 # pass the same arrays every round rather than the Dataset. Entries are keyed
-# weakly and go when either array goes; the Targets must then not refer to
-# those arrays, or the entry would keep its own key alive.
+# weakly and go when either array goes (a Targets holds copies, never them).
 _BY_ARRAYS: dict[tuple[int, int], tuple[Any, Any, Targets]] = {}
-
-
-def _frozen_copy(values: Any) -> np.ndarray:
-    arr = np.array(values)
-    arr.setflags(write=False)
-    return arr
 
 
 def _array_targets(labels: Any, weight: Any) -> Targets:
@@ -570,8 +563,8 @@ def _array_targets(labels: Any, weight: Any) -> Targets:
         wref = None if weight is None else weakref.ref(weight, drop)
     except TypeError:  # not weak-referenceable (e.g. a list): validate every call
         return Targets(labels, weight)
-    # Built from read-only copies, so that the entry cannot keep its own key alive.
-    targets = Targets(_frozen_copy(labels), None if weight is None else _frozen_copy(weight))
+    # Targets keeps copies, not the arrays: the entry cannot keep its own key alive.
+    targets = Targets(labels, weight)
     _BY_ARRAYS[key] = (lref, wref, targets)
     return targets
 

@@ -186,6 +186,16 @@ def test_one_dmatrix_reused_with_another_objective():
     assert_same_model(train(second, dmat), train(second, xgb.DMatrix(x, label=y, weight=w)), x)
 
 
+def test_an_objective_changed_after_wrapping_trains_what_it_says():
+    x, y, _ = problem()
+    obj = SoftmaxCrossEntropy()
+    f = bx.objective(obj)
+    obj.class_weight = np.array([1.0, 3.0, 1.0])
+    booster = xgb.train(TREE, xgb.DMatrix(x, label=y), ROUNDS, obj=f)
+    reference = train(SoftmaxCrossEntropy(class_weight=[1.0, 3.0, 1.0]), xgb.DMatrix(x, label=y))
+    assert_same_model(booster, reference, x)
+
+
 def test_targets_are_freed_with_their_dmatrix():
     x, y, _ = problem()
     f = bx.objective(SoftmaxCrossEntropy())
