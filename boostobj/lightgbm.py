@@ -75,9 +75,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._engine import check_objective as _check_objective
+from ._engine import engine_float32, with_engine_threads
 from ._validation import Targets, _describe
-from .objectives import BaseObjective, SoftmaxCrossEntropy, engine_float32, with_engine_threads
-from .objectives import check_objective as _check_objective
+from .objectives import BaseObjective, SoftmaxCrossEntropy
 
 if TYPE_CHECKING:
     import lightgbm as lgb

@@ -75,11 +75,12 @@ import numpy as np
 import xgboost as xgb
 
 from . import objectives as _objectives
+from ._engine import check_objective as _check_objective
+from ._engine import engine_float32, with_engine_threads
 from ._validation import Targets, _describe
 from .lightgbm import dask_init_score as _dask_tile
 from .lightgbm import dask_predict_proba
-from .objectives import BaseObjective, SoftmaxCrossEntropy, engine_float32, with_engine_threads
-from .objectives import check_objective as _check_objective
+from .objectives import BaseObjective, SoftmaxCrossEntropy
 
 __all__ = [
     "INIT_RAW_ATTR",

@@ -177,7 +177,7 @@ def test_objective_n_threads_is_validated_and_used_by_default():
 
 
 def test_engine_threads_follow_n_jobs_conventions():
-    from boostobj.objectives import engine_threads, with_engine_threads
+    from boostobj._engine import engine_threads, with_engine_threads
 
     cores = os.cpu_count()
     assert [engine_threads(j) for j in (None, 0, -1, 3)] == [cores, cores, cores, 3]
