@@ -47,6 +47,7 @@ def main() -> None:
     import boostobj.lightgbm as bl
     import boostobj.xgboost as bx
     from boostobj import SoftmaxCrossEntropy
+    from boostobj.lightgbm._targets import _dataset_targets
 
     n, k, repeats = args.n, args.k, args.repeats
     rng = np.random.default_rng(0)
@@ -84,7 +85,7 @@ def main() -> None:
         g = bl.objective(obj)
         preds = np.zeros((n, k), order="F")
         g(preds, data)
-        check = median_seconds(lambda: bl._dataset_targets(data, "training"), repeats)  # noqa: B023
+        check = median_seconds(lambda: _dataset_targets(data, "training"), repeats)  # noqa: B023
         call = median_seconds(lambda: g(preds, data), repeats)  # noqa: B023
         lparams = {
             "objective": g,
