@@ -257,7 +257,7 @@ def test_float32_buffers_keep_the_floor_and_the_safe_mode(backend):
 
 
 def test_saved_xgboost_models_do_not_store_how_to_compute():
-    from boostobj.xgboost import _objective_from_json, _objective_to_json
+    from boostobj.xgboost._model import _objective_from_json, _objective_to_json
 
     text = _objective_to_json(WeightedBrier(class_weight=[1.0, 2.0], backend="numba", n_threads=2))
     assert "backend" not in text and "n_threads" not in text

@@ -36,6 +36,7 @@ from boostobj.xgboost import (
     sklearn_objective,
     stored_init_raw,
 )
+from boostobj.xgboost import _targets as bxgb_targets
 
 # XGBoost's multi:softprob convention (h = max(2 p (1 - p) w, 1e-16)) and
 # binary:logistic's (h = max(p (1 - p) w, 1e-16)).
@@ -318,7 +319,7 @@ def test_targets_are_validated_once_per_dmatrix_and_freed_with_it():
     X, y = make_data(n=200, k=3)
     d, dv = xgb.DMatrix(X[:150], label=y[:150]), xgb.DMatrix(X[150:], label=y[150:])
     f, m = objective(WeightedBrier()), metric(WeightedBrier())
-    with mock.patch.object(bxgb, "Targets", wraps=Targets) as spy:
+    with mock.patch.object(bxgb_targets, "Targets", wraps=Targets) as spy:
         xgb.train(
             {"num_class": 3, **TREE},
             d,
