@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .objectives import BaseObjective, _check_safe_block, _hessian_floor
+from .objectives._base import BaseObjective, _check_safe_block, _hessian_floor
 
 __all__ = ["check_objective", "engine_float32", "engine_threads", "with_engine_threads"]
 
