@@ -17,7 +17,13 @@ import numpy as np
 
 from .objectives._base import BaseObjective, _check_safe_block, _hessian_floor
 
-__all__ = ["check_objective", "engine_float32", "engine_threads", "with_engine_threads"]
+__all__ = [
+    "check_class_weight_fits",
+    "check_objective",
+    "engine_float32",
+    "engine_threads",
+    "with_engine_threads",
+]
 
 
 def engine_threads(n_jobs: Any) -> int:
@@ -74,3 +80,10 @@ def engine_float32(
         np.maximum(h, _hessian_floor(floor, h.dtype), out=h)
         _check_safe_block(g, h, 0)
     return g, h
+
+
+def check_class_weight_fits(obj: BaseObjective, n_classes: int, where: str) -> None:
+    """Raise ``ValueError`` if the objective's ``class_weight`` is not (n_classes,)."""
+    cw = obj.class_weight
+    if cw is not None and np.shape(cw)[0] != n_classes:
+        raise ValueError(f"the objective's class_weight has {np.shape(cw)[0]} entries but {where}")

@@ -17,8 +17,8 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from .._engine import check_objective as _check_objective
-from .._engine import with_engine_threads
+from .._classifier import class_priors, classifier_objective, eval_probabilities, on_engine_threads
+from .._engine import check_class_weight_fits
 from ..objectives import BaseObjective, SoftmaxCrossEntropy
 from ._callables import (
     _check_fits,
@@ -36,6 +36,7 @@ __all__ = ["Classifier"]
 _METRIC_ALIASES = ("metric", "metrics", "metric_types")
 
 
+_THREAD_ALIASES = ("num_threads", "num_thread", "nthread", "nthreads")
 _EVAL_SET_DEPRECATION = "The argument 'eval_set' is deprecated"
 
 
@@ -105,12 +106,6 @@ def _translate_metrics(names: list[str], n_classes: int, top_k: int) -> tuple[li
     return callables, builtin
 
 
-def _probabilities(raw: np.ndarray) -> np.ndarray:
-    """What LGBMClassifier's eval callables get: P(class 1) (n,) or softmax (n, K)."""
-    proba = SoftmaxCrossEntropy().predict_proba(raw)
-    return proba[:, 1] if raw.ndim == 1 else proba
-
-
 class _SklearnError(_Wrapper):
     """LightGBM's ``multi_error``/``binary_error`` on probabilities, weighted.
 
@@ -159,17 +154,17 @@ class _OnProbabilities:
 
 class _OnProbabilities2(_OnProbabilities):
     def __call__(self, y_true: Any, y_pred: np.ndarray) -> Any:
-        return self.func(y_true, _probabilities(y_pred))
+        return self.func(y_true, eval_probabilities(y_pred))
 
 
 class _OnProbabilities3(_OnProbabilities):
     def __call__(self, y_true: Any, y_pred: np.ndarray, weight: Any) -> Any:
-        return self.func(y_true, _probabilities(y_pred), weight)
+        return self.func(y_true, eval_probabilities(y_pred), weight)
 
 
 class _OnProbabilities4(_OnProbabilities):
     def __call__(self, y_true: Any, y_pred: np.ndarray, weight: Any, group: Any) -> Any:
-        return self.func(y_true, _probabilities(y_pred), weight, group)
+        return self.func(y_true, eval_probabilities(y_pred), weight, group)
 
 
 def _on_probabilities(func: Callable) -> Callable:
@@ -247,25 +242,18 @@ class Classifier(lgb.LGBMClassifier):
         super().__init__(objective=objective, **kwargs)
 
     def _boostobj_objective(self) -> BaseObjective:
-        obj = self.objective
-        return SoftmaxCrossEntropy() if obj is None else _check_objective(obj, "objective")
+        return classifier_objective(self.objective)
 
-    def _engine_n_jobs(self) -> Any:
-        """LightGBM's thread count: an alias of num_threads if set, else n_jobs."""
-        own = self.get_params()
-        for alias in ("num_threads", "num_thread", "nthread", "nthreads"):
-            if own.get(alias) is not None:
-                return own[alias]
-        return self.n_jobs
+    def _on_engine_threads(self, obj: BaseObjective) -> BaseObjective:
+        """``obj`` on LightGBM's threads: num_threads (or an alias) if set, else n_jobs."""
+        return on_engine_threads(obj, self.get_params(), _THREAD_ALIASES, self.n_jobs)
 
     def _process_params(self, stage: str) -> dict[str, Any]:
         if stage == "fit":
             self._objective = self._boostobj_objective()
         params = super()._process_params(stage)
         if stage == "fit":
-            params["objective"] = objective(
-                with_engine_threads(self._objective, self._engine_n_jobs())
-            )
+            params["objective"] = objective(self._on_engine_threads(self._objective))
             own = self.get_params()
             for alias in _METRIC_ALIASES:
                 params.pop(alias, None)
@@ -329,16 +317,12 @@ class Classifier(lgb.LGBMClassifier):
         k = len(classes)
         if k < 2:
             raise ValueError(f"y has {k} class ({classes!r}); a classifier needs at least 2")
-        cw = obj.class_weight
-        if cw is not None and np.shape(cw)[0] != k:
-            raise ValueError(
-                f"the objective's class_weight has {np.shape(cw)[0]} entries but y has {k} classes"
-            )
+        check_class_weight_fits(obj, k, f"y has {k} classes")
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         if self.class_weight is not None:
             by_class = compute_sample_weight(self.class_weight, y_arr)
             weight = by_class if weight is None else weight * by_class
-        start = obj.init_raw(codes, weight, n_classes=k, single_output=k == 2)
+        start = class_priors(obj, codes, weight, k)
 
         def scores(n: int) -> np.ndarray:
             return np.full(n, start) if k == 2 else np.tile(start, (n, 1))
@@ -369,7 +353,7 @@ class Classifier(lgb.LGBMClassifier):
                 init_score=scores(_n_rows(X)),
                 eval_metric=[
                     *translated,
-                    sklearn_metric(with_engine_threads(obj, self._engine_n_jobs())),
+                    sklearn_metric(self._on_engine_threads(obj)),
                     *user_callables,
                 ],
                 **fit_params,

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import xgboost as xgb
 
+from .._engine import check_class_weight_fits, engine_float32
 from .._engine import check_objective as _check_objective
-from .._engine import engine_float32
 from .._validation import Targets, _describe
 from ..objectives import BaseObjective
 from ._targets import _changed, _dmatrix_targets, _label_array
@@ -33,12 +33,6 @@ def _layout_hint(raw: np.ndarray) -> str:
     )
 
 
-def _check_class_weight(obj: BaseObjective, k: int, where: str) -> None:
-    cw = obj.class_weight
-    if cw is not None and np.shape(cw)[0] != k:
-        raise ValueError(f"the objective's class_weight has {np.shape(cw)[0]} entries but {where}")
-
-
 def _check_fit(obj: BaseObjective, targets: Targets, predt: Any) -> np.ndarray:
     """Return the margins as an array after checking the targets fit them.
 
@@ -51,7 +45,7 @@ def _check_fit(obj: BaseObjective, targets: Targets, predt: Any) -> np.ndarray:
     single = raw.ndim == 1
     k = 2 if single else raw.shape[1]
     layout = "a single output (binary, K=2)" if single else f"K={k} outputs per row"
-    _check_class_weight(obj, k, f"the XGBoost model has {layout}")
+    check_class_weight_fits(obj, k, f"the XGBoost model has {layout}")
     try:
         targets.check_fits(raw.shape[0], k, single_output=single)
     except ValueError as exc:

@@ -9,11 +9,12 @@ from typing import Any
 import numpy as np
 import xgboost as xgb
 
+from .._classifier import class_priors, classifier_objective, eval_probabilities, on_engine_threads
+from .._engine import check_class_weight_fits
 from .._engine import check_objective as _check_objective
-from .._engine import with_engine_threads
 from .._validation import Targets
-from ..objectives import BaseObjective, SoftmaxCrossEntropy
-from ._callables import _check_class_weight, _grad_hess, _mean_loss
+from ..objectives import BaseObjective
+from ._callables import _grad_hess, _mean_loss
 from ._model import (
     INIT_RAW_ATTR,
     OBJECTIVE_ATTR,
@@ -63,8 +64,7 @@ class _OnProbabilities:
         self.__name__ = getattr(func, "__name__", type(func).__name__)
 
     def __call__(self, y_true: np.ndarray, y_score: np.ndarray, **kwargs: Any) -> Any:
-        proba = SoftmaxCrossEntropy().predict_proba(y_score)
-        return self.func(y_true, proba[:, 1] if np.ndim(y_score) == 1 else proba, **kwargs)
+        return self.func(y_true, eval_probabilities(y_score), **kwargs)
 
 
 class _FitObjective:
@@ -142,9 +142,7 @@ class Classifier(xgb.XGBClassifier):
         super().__init__(objective=objective, **kwargs)
 
     def _boostobj_objective(self) -> BaseObjective:
-        if self.objective is None:
-            return SoftmaxCrossEntropy()
-        return _check_objective(self.objective, "objective")
+        return classifier_objective(self.objective)
 
     def get_xgb_params(self) -> dict[str, Any]:
         params = super().get_xgb_params()
@@ -208,7 +206,7 @@ class Classifier(xgb.XGBClassifier):
                 f"y must hold the class ids 0..K-1 with K >= 2 and every class present, "
                 f"got classes {classes}"
             )
-        _check_class_weight(obj, n_classes, f"y has {n_classes} classes")
+        check_class_weight_fits(obj, n_classes, f"y has {n_classes} classes")
         n_rows = _n_rows(X)
         if labels.shape[0] != n_rows:
             raise ValueError(
@@ -220,8 +218,7 @@ class Classifier(xgb.XGBClassifier):
                 f"got shape {np.shape(sample_weight)}"
             )
         targets = Targets(labels, sample_weight)
-        single = n_classes == 2
-        init = obj.init_raw(targets, n_classes=n_classes, single_output=single)
+        init = class_priors(obj, targets, None, n_classes)
         if base_margin is None:
             base_margin = _tile(init, targets.n_samples)
         if eval_set is not None and base_margin_eval_set is None:
@@ -234,8 +231,8 @@ class Classifier(xgb.XGBClassifier):
         saved = self.objective, self.eval_metric
         # XGBClassifier.fit reads both from the instance; they are put back
         # below, so get_params() and clone() see the user's values.
-        nthread = self.get_params().get("nthread")  # XGBoost's own name wins, as in XGBoost
-        run = with_engine_threads(obj, self.n_jobs if nthread is None else nthread)
+        # XGBoost's own name wins over n_jobs, as in XGBoost.
+        run = on_engine_threads(obj, self.get_params(), ("nthread",), self.n_jobs)
         self.objective = _FitObjective(run, targets)
         if self.eval_metric is None:
             self.eval_metric = _SklearnMetric(run)
