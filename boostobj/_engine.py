@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import os
 import reprlib
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -62,7 +62,7 @@ def check_objective(obj: Any, name: str = "obj") -> BaseObjective:
 
 
 def engine_float32(
-    obj: BaseObjective, grad: np.ndarray, hess: np.ndarray, order: str = "C"
+    obj: BaseObjective, grad: np.ndarray, hess: np.ndarray, order: Literal["C", "F"] = "C"
 ) -> tuple[np.ndarray, np.ndarray]:
     """``grad`` and ``hess`` as float32 for an engine, keeping the safe mode.
 

@@ -69,7 +69,7 @@ def _metric_names(value: Any) -> list[str]:
     if value is None:
         return []
     items = [value] if isinstance(value, str) else list(value)
-    names = []
+    names: list[str] = []
     for item in items:
         if not isinstance(item, str):
             raise TypeError(f"metric names must be strings, got {item!r}")
@@ -130,7 +130,7 @@ class _SklearnError(_Wrapper):
         targets = _array_targets(y_true, weight)
         _check_fits(targets, self.obj, preds, "evaluation")
         raw = np.column_stack([np.zeros_like(preds), preds]) if preds.ndim == 1 else preds
-        codes = targets.codes.astype(np.intp)
+        codes = targets._labels.astype(np.intp)  # class ids: LightGBM label-encodes y
         at_label = raw[np.arange(raw.shape[0]), codes]
         wrong = (raw >= at_label[:, None]).sum(axis=1) > self.top_k
         sw = targets.sample_weight
@@ -167,7 +167,7 @@ class _OnProbabilities4(_OnProbabilities):
         return self.func(y_true, eval_probabilities(y_pred), weight, group)
 
 
-def _on_probabilities(func: Callable) -> Callable:
+def _on_probabilities(func: Callable) -> _OnProbabilities:
     n = len(inspect.signature(func).parameters)
     wrappers = {2: _OnProbabilities2, 3: _OnProbabilities3, 4: _OnProbabilities4}
     if n not in wrappers:

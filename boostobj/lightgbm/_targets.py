@@ -78,7 +78,7 @@ class _EngineSnapshot:
     def changed(self, label: Any, weight: Any) -> str | None:
         """Which of label/weight now holds other values, or None."""
         if self.pending:
-            self.__init__(label, weight)
+            _EngineSnapshot.__init__(self, label, weight)
             return None
         for what, seen, now, before, ones in (
             ("label", self.label_seen, label, self.label, False),
@@ -205,7 +205,7 @@ def attach_targets(
         dataset.set_init_score(np.broadcast_to(start, shape).copy())
     if rows is not None and getattr(dataset, "label", None) is None:
         # (A Dataset read from a file takes its label from the file.)
-        ids = targets.probs.argmax(axis=1) if targets.soft else targets.codes
+        ids = targets._labels.argmax(axis=1) if targets.soft else targets._labels
         dataset.set_label(np.asarray(ids, dtype=np.float64))
     from_file = rows is None and isinstance(getattr(dataset, "data", None), (str, PathLike))
     snapshot = _EngineSnapshot(*_engine_label_weight(dataset), pending=from_file)
@@ -297,9 +297,8 @@ def _dataset_targets(dataset: Any, role: str) -> Targets:
             )
         _check_binding(ancestor, parent_binding, role, ancestor=ancestor is not dataset)
         whole = parent_binding.targets
-        labels = whole.probs if whole.soft else whole.codes
         sw = whole.sample_weight
-        sub = Targets(labels[rows], None if sw is None else sw[rows])
+        sub = Targets(whole._labels[rows], None if sw is None else sw[rows])
         snapshot = _EngineSnapshot(*_engine_label_weight(dataset))
         setattr(dataset, _BINDING_ATTR, _Binding(sub, "subset", snapshot, parent_binding))
         return sub

@@ -8,7 +8,7 @@ loops every objective runs; each objective supplies its own formulas.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -400,7 +400,9 @@ class BaseObjective:
             and grad.strides == hess.strides
             and (kernels is not None or grad.dtype == raw.dtype)
         )
-        order = "F" if grad.flags.f_contiguous and not grad.flags.c_contiguous else "C"
+        order: Literal["C", "F"] = (
+            "F" if grad.flags.f_contiguous and not grad.flags.c_contiguous else "C"
+        )
         scale = params.hessian_scale
         min_hessian = params.min_hessian
         safe = min_hessian is not None and min_hessian > 0
@@ -429,6 +431,7 @@ class BaseObjective:
                         if bad_raw >= 0:
                             check_finite_fast(blk.z[bad_raw : bad_raw + 1], rows.start + bad_raw)
                         if bad_label >= 0:
+                            assert blk.codes is not None  # only class ids can be out of range
                             raise ValueError(
                                 bad_label_message(blk.codes[bad_label], rows.start + bad_label, k)
                             )
@@ -518,7 +521,7 @@ class BaseObjective:
                 raise TypeError(f"n_classes must be an int >= 2 or None, got {n_classes!r}")
             k = int(n_classes)
         elif targets.soft:
-            k = targets.n_label_columns
+            k = targets._labels.shape[1]
         else:
             k = int(targets._label_max) + 1
         if k < 2:
@@ -545,6 +548,7 @@ class BaseObjective:
             if blk.codes is not None:
                 np.add.at(label_mass, blk.codes, w[np.arange(w.shape[0]), blk.codes])
             else:
+                assert blk.probs is not None  # a block holds class ids or soft labels
                 label_mass += (w * blk.probs).sum(axis=0)
         proba = self._optimal_constant_proba(label_mass, weight_mass, params)
         if not np.all(np.isfinite(proba)) or proba.sum() <= 0:

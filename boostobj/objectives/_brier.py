@@ -151,7 +151,9 @@ class WeightedBrier(BaseObjective):
                 tflat, tidx = label_index(t, blk.codes)
                 tflat[tidx] -= c_label
         else:
-            wy = (blk.probs if c is None else blk.probs * c).astype(dtype, copy=False)
+            probs = blk.probs
+            assert probs is not None  # a block holds class ids or soft labels
+            wy = (probs if c is None else probs * c).astype(dtype, copy=False)
             np.multiply(p, wy, out=t)
             s = q - (t @ np.ones(t.shape[1], dtype=t.dtype))
             np.subtract(wp, wy, out=t)

@@ -45,6 +45,7 @@ class SoftmaxCrossEntropy(BaseObjective):
             # exponentials: exact to rounding even when p_c is nearly 1.
             flat, idx = label_index(scratch, blk.codes)
             other, total, at_label, shift = exp_rows(z, scratch, ws, blk.rows.start, flat, idx)
+            assert at_label is not None  # returned when label positions are given
             tiny = np.finfo(z.dtype).tiny
             with np.errstate(divide="ignore"):
                 loss = np.log1p(other / np.maximum(at_label, tiny))
@@ -62,7 +63,9 @@ class SoftmaxCrossEntropy(BaseObjective):
         log_sum_exp_rows(z, scratch, rowmax, lse)
         # scratch <- max(z) - z >= 0
         np.subtract(rowmax[:, None], z, out=scratch)
-        a = blk.probs if blk.class_w is None else blk.probs * blk.class_w
+        probs = blk.probs
+        assert probs is not None  # a block holds class ids or soft labels
+        a = probs if blk.class_w is None else probs * blk.class_w
         loss = np.einsum("ij,ij->i", a, scratch) + lse * a.sum(axis=1)
         if blk.row_w is not None:
             loss *= blk.row_w
@@ -75,7 +78,9 @@ class SoftmaxCrossEntropy(BaseObjective):
         if blk.codes is None:
             _, total, _, _ = exp_rows(z, grad, ws, first)
             grad *= (1.0 / total)[:, None]  # p
-            a = blk.probs if blk.class_w is None else blk.probs * blk.class_w
+            probs = blk.probs
+            assert probs is not None  # a block holds class ids or soft labels
+            a = probs if blk.class_w is None else probs * blk.class_w
             if blk.row_w is not None:
                 a = a * blk.row_w[:, None]
             a_total = (a @ np.ones(a.shape[1], dtype=a.dtype)).astype(dtype)[:, None]
@@ -92,6 +97,7 @@ class SoftmaxCrossEntropy(BaseObjective):
         # The label entries are set aside and zeroed, so `other` = sum of the
         # other exponentials and 1 - p_label = other / total without cancelling.
         other, total, at_label, _ = exp_rows(z, grad, ws, first, flat, idx)
+        assert at_label is not None  # returned when label positions are given
         inv = 1.0 / total
         a = blk.label_weight()
         if a is None:  # three passes: p, p^2, p - p^2

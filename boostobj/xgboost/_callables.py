@@ -89,7 +89,7 @@ class _PerDMatrix:
         return {"obj": self.obj}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["obj"])
+        _PerDMatrix.__init__(self, state["obj"])
 
     def __repr__(self) -> str:
         return f"boostobj.xgboost.{self._factory}({self.obj!r})"

@@ -68,7 +68,7 @@ def init_raw(
     if targets.soft:
         if num_class is not None:
             raise ValueError(
-                f"soft labels (a 2-D label of shape {targets.probs.shape}) train a multi-output "
+                f"soft labels (a 2-D label of shape {targets._labels.shape}) train a multi-output "
                 f"model, which XGBoost refuses together with num_class (got num_class="
                 f"{num_class!r}): leave num_class unset"
             )

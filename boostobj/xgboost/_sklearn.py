@@ -138,6 +138,12 @@ class Classifier(xgb.XGBClassifier):
     # scikit-learn >= 1.8 no longer defines it.
     _estimator_type = "classifier"
 
+    # scikit-learn parameters, as the user set them (a BaseObjective or None;
+    # a metric name, list or callable), except inside fit, which swaps in its
+    # own callables while XGBoost reads them from the instance.
+    objective: Any
+    eval_metric: Any
+
     def __init__(self, *, objective: BaseObjective | None = None, **kwargs: Any) -> None:
         super().__init__(objective=objective, **kwargs)
 

@@ -38,7 +38,7 @@ def _changed(dmat: xgb.DMatrix, targets: Targets) -> bool:
     soft labels) against the objective's O(n K) and the trees' far more.
     """
     label = _label_array(dmat.get_label(), targets.n_samples)
-    held = targets.probs if targets.soft else targets.codes
+    held = targets._labels
     if label.shape != held.shape or not np.array_equal(label, held):
         return True
     weight = dmat.get_weight()
