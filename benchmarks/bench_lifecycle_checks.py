@@ -47,6 +47,8 @@ def main() -> None:
     import boostobj.lightgbm as bl
     import boostobj.xgboost as bx
     from boostobj import SoftmaxCrossEntropy
+    from boostobj.lightgbm._targets import _dataset_targets
+    from boostobj.xgboost._targets import _changed
 
     n, k, repeats = args.n, args.k, args.repeats
     rng = np.random.default_rng(0)
@@ -64,7 +66,7 @@ def main() -> None:
         raw = np.zeros((n, k), dtype=np.float32)
         f(raw, dmat)
         targets = f._targets[dmat]
-        check = median_seconds(lambda: bx._changed(dmat, targets), repeats)  # noqa: B023
+        check = median_seconds(lambda: _changed(dmat, targets), repeats)  # noqa: B023
         call = median_seconds(lambda: f(raw, dmat), repeats)  # noqa: B023
         params = {"tree_method": "hist", "max_depth": 6, "nthread": 1}
         if labels != "soft":
@@ -84,7 +86,7 @@ def main() -> None:
         g = bl.objective(obj)
         preds = np.zeros((n, k), order="F")
         g(preds, data)
-        check = median_seconds(lambda: bl._dataset_targets(data, "training"), repeats)  # noqa: B023
+        check = median_seconds(lambda: _dataset_targets(data, "training"), repeats)  # noqa: B023
         call = median_seconds(lambda: g(preds, data), repeats)  # noqa: B023
         lparams = {
             "objective": g,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Literal
 
 import numpy as np
 
@@ -32,9 +33,17 @@ class Block:
 
     __slots__ = ("class_w", "codes", "probs", "row_w", "rows", "z")
 
+    rows: slice
+    z: np.ndarray
+    codes: np.ndarray | None
+    probs: np.ndarray | None
+    class_w: np.ndarray | None
+    row_w: np.ndarray | None
+
     def class_w_at_labels(self) -> np.ndarray:
         """``class_w[i, y_i]`` (class-id labels, ``class_w`` not None), float64."""
         cw = self.class_w
+        assert cw is not None, "class_w_at_labels needs per-class weights"
         rows = 0 if cw.shape[0] == 1 else np.arange(cw.shape[0])
         return np.asarray(cw[rows, self.codes], dtype=np.float64)
 
@@ -84,13 +93,13 @@ def make_block(
             blk.codes, blk.probs = class_ids(targets, rows, 2), None
         else:
             y = np.empty((z.shape[0], 2), dtype=np.float64)
-            y[:, 1] = targets.codes[rows]
+            y[:, 1] = targets._labels[rows]
             np.subtract(1.0, y[:, 1], out=y[:, 0])
             blk.codes, blk.probs = None, y
     else:
         blk.z = raw[rows]
         if targets.soft:
-            blk.codes, blk.probs = None, targets.probs[rows]
+            blk.codes, blk.probs = None, targets._labels[rows]
         else:
             blk.codes, blk.probs = class_ids(targets, rows, raw.shape[1]), None
     class_w = None if class_weight is None else class_weight[None, :]
@@ -110,7 +119,7 @@ class Workspace:
         self.ones = np.ones(n_columns, dtype=self.dtype)
         self._buffers: dict[str, np.ndarray] = {}
 
-    def matrix(self, name: str, b: int, order: str = "C") -> np.ndarray:
+    def matrix(self, name: str, b: int, order: Literal["C", "F"] = "C") -> np.ndarray:
         """A (b, K) scratch array, valid until the next request of ``name``.
 
         C-contiguous, or with ``order="F"`` column-major (a Fortran-ordered

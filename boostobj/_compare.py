@@ -112,7 +112,7 @@ class Progress:
 
 
 def _xgboost_callback(progress: Progress):
-    xgb = _import("xgboost", "xgboost")
+    xgb: Any = _import("xgboost", "xgboost")  # a module imported at run time
 
     class Tick(xgb.callback.TrainingCallback):
         def after_iteration(self, model, epoch, evals_log) -> bool:
@@ -449,13 +449,13 @@ def results_record(
 
     rows = []
     for run in runs:
-        row = {"run": run.label, "engine": run.engine, "objective": run.objective}
+        row: dict[str, Any] = {"run": run.label, "engine": run.engine, "objective": run.objective}
         row["note"] = run.note.strip(" ()")
         row.update({_key(m): float(v) for m, v in run.scores.items()})
         row["train_seconds"] = float(run.seconds)
         row["categorical_features_used"] = run.categorical_used
         rows.append(row)
-    record = {"boostobj_version": __version__, "data": data, "settings": settings}
+    record: dict[str, Any] = {"boostobj_version": __version__, "data": data, "settings": settings}
     record["results"] = rows
     if truth is not None:
         truth = {**truth, "KL to truth": 0.0}

@@ -75,6 +75,7 @@ def exp_rows(
             np.exp(z, out=out)
         at_label = None
         if label is not None:
+            assert flat is not None, "label positions need the flat view they index"
             at_label = flat[label]
             flat[label] = 0.0
         # Unshifted exponentials may overflow; BLAS can then raise "invalid"

@@ -221,6 +221,8 @@ class Targets:
         n = arr.shape[0]
         self._n_samples = n
         self._soft = arr.ndim == 2
+        # The labels as kept: soft labels (n, K), else the 1-D labels (n,).
+        self._labels = arr
         self._codes: np.ndarray | None = None
         self._probs: np.ndarray | None = None
         # Class ids as intp, read-only, for 1-D whole-number labels; None otherwise.
@@ -357,11 +359,11 @@ class Targets:
             if single_output:
                 raise ValueError(
                     f"raw is 1-D (single-output binary), so labels must be 1-D "
-                    f"probabilities in [0, 1], got soft labels of shape {self.probs.shape}"
+                    f"probabilities in [0, 1], got soft labels of shape {self._labels.shape}"
                 )
-            if self.probs.shape[1] != n_classes:
+            if self._labels.shape[1] != n_classes:
                 raise ValueError(
-                    f"soft labels have K={self.probs.shape[1]} columns but raw has "
+                    f"soft labels have K={self._labels.shape[1]} columns but raw has "
                     f"K={n_classes} columns"
                 )
             return

@@ -145,12 +145,15 @@ def _import_file(name: str):
     if folder not in sys.path:
         sys.path.insert(0, folder)
     module_spec = importlib.util.spec_from_file_location(path.stem, path)
+    if module_spec is None or module_spec.loader is None:  # e.g. not a .py file
+        raise UsageError(f"cannot import {name!r}: not a Python source file (FILE.py)")
+    loader = module_spec.loader
     module = importlib.util.module_from_spec(module_spec)
     registered = path.stem not in sys.modules
     if registered:
         sys.modules[path.stem] = module
     try:
-        module_spec.loader.exec_module(module)
+        loader.exec_module(module)
     except BaseException:
         if registered:
             del sys.modules[path.stem]

@@ -177,7 +177,7 @@ def test_objective_n_threads_is_validated_and_used_by_default():
 
 
 def test_engine_threads_follow_n_jobs_conventions():
-    from boostobj.objectives import engine_threads, with_engine_threads
+    from boostobj._engine import engine_threads, with_engine_threads
 
     cores = os.cpu_count()
     assert [engine_threads(j) for j in (None, 0, -1, 3)] == [cores, cores, cores, 3]
@@ -257,7 +257,7 @@ def test_float32_buffers_keep_the_floor_and_the_safe_mode(backend):
 
 
 def test_saved_xgboost_models_do_not_store_how_to_compute():
-    from boostobj.xgboost import _objective_from_json, _objective_to_json
+    from boostobj.xgboost._model import _objective_from_json, _objective_to_json
 
     text = _objective_to_json(WeightedBrier(class_weight=[1.0, 2.0], backend="numba", n_threads=2))
     assert "backend" not in text and "n_threads" not in text

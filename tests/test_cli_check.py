@@ -100,6 +100,14 @@ def test_usage_errors_exit_2_with_a_message_and_no_traceback(user_dir, spec, mes
     assert "Traceback" not in out.stderr
 
 
+def test_a_file_that_is_not_python_source_is_a_usage_error(user_dir):
+    (user_dir / "notes.txt").write_text("Right = 1\n")
+    out = run("./notes.txt:Right", cwd=user_dir)
+    assert out.returncode == 2
+    assert "cannot import './notes.txt': not a Python source file" in out.stderr
+    assert "Traceback" not in out.stderr and "NoneType" not in out.stderr
+
+
 def test_bad_options_exit_2(user_dir):
     for args in (["--n", "0"], ["--k", "1"], ["--labels", "fuzzy"], ["--scale", "-1"]):
         out = run("user_objectives:Right", *args, cwd=user_dir)

@@ -18,7 +18,7 @@ import pytest
 from conftest import BACKENDS, OBJECTIVE_FACTORIES, make_problem
 
 from boostobj import SoftmaxCrossEntropy, WeightedBrier
-from boostobj.objectives import engine_float32, with_engine_threads
+from boostobj._engine import engine_float32, with_engine_threads
 
 K = 4
 

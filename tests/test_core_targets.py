@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from boostobj import SoftmaxCrossEntropy, Targets, WeightedBrier
-from boostobj.objectives import _load_numba
+from boostobj.objectives._base import _load_numba
 
 N, K = 300, 5
 

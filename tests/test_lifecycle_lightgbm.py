@@ -24,6 +24,7 @@ from sklearn.base import clone
 
 import boostobj.lightgbm as bl
 from boostobj import SoftmaxCrossEntropy, WeightedBrier
+from boostobj.lightgbm import _targets as bl_targets
 
 PARAMS = {
     "verbose": -1,
@@ -261,7 +262,7 @@ def test_attached_targets_are_freed_with_their_dataset():
     x, soft, _ = problem()
     data = bl.attach_targets(lgb.Dataset(x), soft)
     lgb.train(params(SoftmaxCrossEntropy()), data, 1)
-    ref = weakref.ref(getattr(data, bl._BINDING_ATTR).targets)
+    ref = weakref.ref(getattr(data, bl_targets._BINDING_ATTR).targets)
     del data
     gc.collect()
     assert ref() is None
@@ -353,17 +354,17 @@ def test_nothing_accumulates_across_fits(path):
         tracemalloc.stop()
     # No cache entry outlives its fit. Each fit's labels and weights take
     # 2 x 160 kB (and the evaluation set's 80 kB): ten leaked fits would be 4 MB.
-    assert len(bl._BY_ARRAYS) == 0
+    assert len(bl_targets._BY_ARRAYS) == 0
     assert grown < 400_000
 
 
 def test_the_array_cache_holds_no_reference_to_its_keys():
     labels = np.arange(30, dtype=np.float64) % K
     weight = np.linspace(0.5, 2.0, 30)
-    targets = bl._array_targets(labels, weight)
-    assert bl._array_targets(labels, weight) is targets  # validated once per array pair
+    targets = bl_targets._array_targets(labels, weight)
+    assert bl_targets._array_targets(labels, weight) is targets  # validated once per array pair
     refs = weakref.ref(labels), weakref.ref(weight)
     del labels, weight
     gc.collect()
     assert refs[0]() is None and refs[1]() is None
-    assert len(bl._BY_ARRAYS) == 0
+    assert len(bl_targets._BY_ARRAYS) == 0

@@ -21,6 +21,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 
 import boostobj.lightgbm as bl
 from boostobj import SoftmaxCrossEntropy, Targets, WeightedBrier
+from boostobj.lightgbm import _targets as bl_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -422,7 +423,7 @@ def test_targets_are_validated_once_per_dataset(monkeypatch):
             built.append(len(labels))
             super().__init__(labels, sample_weight)
 
-    monkeypatch.setattr(bl, "Targets", CountingTargets)
+    monkeypatch.setattr(bl_targets, "Targets", CountingTargets)
     w = np.random.default_rng(0).uniform(0.5, 2.0, 300)
     train = lgb.Dataset(x[:200], y[:200], weight=w[:200])
     valid = lgb.Dataset(x[200:], y[200:], weight=w[200:], reference=train)
@@ -450,10 +451,10 @@ def test_copies_of_the_callables_hold_no_data():
     obj = SoftmaxCrossEntropy(class_weight=[1.0, 2.0, 1.0])
     f, m = bl.objective(obj), bl.metric(obj)
     train = bl.attach_targets(lgb.Dataset(x), soft)
-    attached = getattr(train, bl._BINDING_ATTR).targets
+    attached = getattr(train, bl_targets._BINDING_ATTR).targets
     lgb.train(custom(None, 3, objective=f), train, 3, valid_sets=[train], feval=m)
     # The attached targets are validated once and kept, not copied, through training.
-    assert getattr(train, bl._BINDING_ATTR).targets is attached
+    assert getattr(train, bl_targets._BINDING_ATTR).targets is attached
     np.testing.assert_array_equal(attached.probs, soft)
     for wrapped in (
         f,
@@ -477,7 +478,7 @@ def test_sklearn_wrappers_validate_once_per_fit(monkeypatch):
             built.append(len(labels))
             super().__init__(labels, sample_weight)
 
-    monkeypatch.setattr(bl, "Targets", CountingTargets)
+    monkeypatch.setattr(bl_targets, "Targets", CountingTargets)
     obj = SoftmaxCrossEntropy()
     model = lgb.LGBMClassifier(objective=bl.sklearn_objective(obj), metric="None", **SKPARAMS)
     model.fit(
@@ -1009,7 +1010,7 @@ def test_attach_targets_uses_the_dataset_weight_when_given_none():
     x, y = make_data(n=100)
     w = np.random.default_rng(0).uniform(0.5, 2.0, 100)
     data = bl.attach_targets(lgb.Dataset(x, weight=w), y)
-    np.testing.assert_array_equal(getattr(data, bl._BINDING_ATTR).targets.sample_weight, w)
+    np.testing.assert_array_equal(getattr(data, bl_targets._BINDING_ATTR).targets.sample_weight, w)
     assert np.array_equal(data.label, y)  # the Dataset got the class ids as label
 
 
@@ -1074,14 +1075,16 @@ def test_the_adapter_imports_lightgbm_only_for_the_classifier():
         "import sys, numpy as np, boostobj.lightgbm as bl\n"
         "from boostobj import SoftmaxCrossEntropy\n"
         "bl.objective(SoftmaxCrossEntropy()); bl.metric(SoftmaxCrossEntropy())\n"
-        "print('lightgbm' in sys.modules, end=' ')\n"
-        "bl.Classifier\n"
-        "print('lightgbm' in sys.modules, 'Classifier' in dir(bl))\n"
+        "print('lightgbm' in sys.modules, 'sklearn' in sys.modules, end=' ')\n"
+        "cls = bl.Classifier\n"
+        "print('lightgbm' in sys.modules, 'Classifier' in dir(bl), end=' ')\n"
+        "print(cls.__module__, cls.__qualname__, cls is bl._sklearn.Classifier)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert out.stdout.strip() == "False True True"
+    # Pickles name the class boostobj.lightgbm.Classifier: it must stay there.
+    assert out.stdout.strip() == "False False True True boostobj.lightgbm Classifier True"
 
 
 def test_objective_results_are_fresh_arrays_and_threads_agree():

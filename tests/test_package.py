@@ -26,3 +26,17 @@ def test_ruff_is_clean():
             [sys.executable, "-m", "ruff", *args], cwd=ROOT, capture_output=True, text=True
         )
         assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_type_hints_are_shipped_and_check_clean():
+    # PEP 561 marker, installed as package data (pyproject.toml).
+    assert (ROOT / "boostobj" / "py.typed").is_file()
+    run = subprocess.run(
+        # The configuration is in pyproject.toml; /dev/null: write no cache.
+        [sys.executable, "-m", "mypy", "boostobj", "--cache-dir", "/dev/null"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Success: no issues found" in run.stdout

@@ -37,3 +37,26 @@ def test_unpickling_revalidates_parameters():
     broken = WeightedBrier.__new__(WeightedBrier)
     with pytest.raises(ValueError, match="hessian must be one of"):
         broken.__setstate__(state)
+
+
+# Written by boostobj 0.1.0 when boostobj.objectives was a single module:
+# pickle.dumps(WeightedBrier(class_weight=[1.0, 2.0]), protocol=4).
+OLD_PICKLE = bytes.fromhex(
+    "800495b5000000000000008c13626f6f73746f626a2e6f626a65637469766573948c0d57656967687465"
+    "6442726965729493942981947d94288c076865737369616e948c0c67617573732d6e6577746f6e948c0c"
+    "636c6173735f776569676874945d9428473ff0000000000000474000000000000000658c0d6865737369"
+    "616e5f7363616c6594473ff00000000000008c0b6d696e5f6865737369616e944e8c076261636b656e64"
+    "948c046175746f948c096e5f74687265616473944e75622e"
+)
+
+
+def test_objectives_keep_their_public_module_in_pickles():
+    from boostobj.objectives import BaseObjective, SoftmaxCrossEntropy, WeightedBrier
+
+    for cls in (BaseObjective, SoftmaxCrossEntropy, WeightedBrier):
+        assert cls.__module__ == "boostobj.objectives"
+    loaded = pickle.loads(OLD_PICKLE)
+    assert type(loaded) is WeightedBrier
+    assert repr(loaded) == "WeightedBrier(class_weight=[1.0, 2.0], hessian='gauss-newton')"
+    # New pickles name the same public module, so older releases can read them.
+    assert pickle.dumps(WeightedBrier(class_weight=[1.0, 2.0]), protocol=4) == OLD_PICKLE

@@ -36,6 +36,7 @@ from boostobj.xgboost import (
     sklearn_objective,
     stored_init_raw,
 )
+from boostobj.xgboost import _targets as bxgb_targets
 
 # XGBoost's multi:softprob convention (h = max(2 p (1 - p) w, 1e-16)) and
 # binary:logistic's (h = max(p (1 - p) w, 1e-16)).
@@ -318,7 +319,7 @@ def test_targets_are_validated_once_per_dmatrix_and_freed_with_it():
     X, y = make_data(n=200, k=3)
     d, dv = xgb.DMatrix(X[:150], label=y[:150]), xgb.DMatrix(X[150:], label=y[150:])
     f, m = objective(WeightedBrier()), metric(WeightedBrier())
-    with mock.patch.object(bxgb, "Targets", wraps=Targets) as spy:
+    with mock.patch.object(bxgb_targets, "Targets", wraps=Targets) as spy:
         xgb.train(
             {"num_class": 3, **TREE},
             d,
@@ -878,3 +879,25 @@ def test_quality_on_digits_against_the_builtin_objective():
     assert light[exact]["brier"] > light[gn]["brier"]
     best_exact = min(default[exact]["brier"], light[exact]["brier"])
     assert light[gn]["brier"] < best_exact
+
+
+# What boostobj 0.1.0 stored, when boostobj.objectives was a single module.
+OLD_OBJECTIVE_JSON = (
+    '{"class": "boostobj.objectives.WeightedBrier", "params": {"hessian": "exact", '
+    '"class_weight": [1.0, 2.0], "hessian_scale": 1.0, "min_hessian": null}}'
+)
+
+
+def test_saved_models_name_the_objective_as_before(tmp_path):
+    X, y = make_data(n=200, k=2)
+    obj = WeightedBrier(class_weight=[1.0, 2.0], hessian="exact")
+    clf = Classifier(objective=obj, n_estimators=3, max_depth=2, n_jobs=1).fit(X, y)
+    # The same text as before, so that models saved by either release load in both.
+    assert clf.get_booster().attr(bxgb.OBJECTIVE_ATTR) == OLD_OBJECTIVE_JSON
+    path = tmp_path / "model.json"
+    clf.save_model(path)
+    loaded = Classifier()
+    loaded.load_model(path)
+    assert type(loaded.objective) is WeightedBrier
+    assert repr(loaded.objective) == repr(obj)
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)

@@ -1,49 +1,20 @@
-"""Multiclass objectives on softmax outputs: loss, gradient and diagonal Hessian.
+"""The base class of the objectives, and what it needs.
 
-Conventions shared by every objective:
-
-- ``raw`` are the engine's raw margins, shape (n, K) with K >= 2, or (n,) for
-  a single-output binary model, read as the two-column margins ``[0, raw]``.
-- ``p = softmax(raw)`` row by row.
-- ``w[i, k]`` is the weight of sample ``i`` and class ``k``: the product of
-  ``sample_weight`` (per sample (n,) or per sample and class (n, K)) and
-  ``class_weight`` (K,); a missing factor is 1.
-- ``y[i, k]`` is one-hot for class-id labels, or the given soft labels.
-- ``grad[i, k]`` and ``hess[i, k]`` are the first and (diagonal) second
-  derivatives of ``loss[i]`` with respect to ``raw[i, k]``; for 1-D ``raw``
-  they are the derivatives with respect to ``raw[i]``, which is column 1 of
-  the two-column form.
-- ``hess`` is returned as ``hessian_scale * diag_hessian``, then floored at
-  ``min_hessian`` when that is a number.
-
-Every computation runs over row blocks sized to stay in cache, with one
-exponentiation per element and no temporary larger than a block. Inputs are
-never modified. Results have the dtype of ``raw``, or of the float32 output
-buffers ``grad_hess`` is given.
+Parameter validation, the choice of backend (numpy, or numba's compiled
+kernels), output buffers, the Hessian floor of safe mode, and the blockwise
+loops every objective runs; each objective supplies its own formulas.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import os
-import reprlib
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from ._blocks import (
-    Block,
-    Workspace,
-    flat_view,
-    label_index,
-    make_block,
-    row_blocks,
-    run_blocks,
-    strided_ok,
-)
-from ._softmax import check_finite_fast, exp_rows, log_sum_exp_rows, softmax_rows
-from ._validation import (
+from .._blocks import Block, Workspace, make_block, row_blocks, run_blocks, strided_ok
+from .._softmax import check_finite_fast, softmax_rows
+from .._validation import (
     Targets,
     _describe,
     as_targets,
@@ -53,11 +24,17 @@ from ._validation import (
     first_nonfinite_row,
 )
 
-__all__ = ["BaseObjective", "SoftmaxCrossEntropy", "WeightedBrier", "numba_available"]
+__all__ = ["BaseObjective", "numba_available"]
 
 BACKENDS = ("auto", "numpy", "numba")
+
+
 _NUMBA_HINT = "install numba (pip install 'boostobj[numba]') or use backend='numpy'"
+
+
 _numba_module: Any = None
+
+
 _numba_error: str | None = None
 
 
@@ -73,7 +50,11 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 # Placeholders for absent labels and weights, so that the compiled kernels
 # see one type per argument (fewer compilations); every input is read-only.
 _NO_CODES = _read_only(np.empty(0, dtype=np.intp))
+
+
 _NO_ROW_W = _read_only(np.empty(0, dtype=np.float64))
+
+
 _NO_CLASS_W = _read_only(np.empty((0, 0), dtype=np.float64))
 
 
@@ -94,7 +75,7 @@ def _load_numba() -> Any:
     global _numba_module, _numba_error
     if _numba_module is None and _numba_error is None:
         try:
-            from . import _numba
+            from .. import _numba
         except ImportError as exc:  # not installed, or not built for this numpy
             _numba_error = f"{type(exc).__name__}: {exc}"
         else:
@@ -120,31 +101,6 @@ def _check_n_threads(n_threads: int | None, default: int | None = None) -> int:
     if n_threads < 1:
         raise ValueError(f"n_threads must be None or >= 1, got {n_threads}")
     return int(n_threads)
-
-
-def engine_threads(n_jobs: Any) -> int:
-    """The thread count an engine's ``n_jobs`` stands for.
-
-    None, 0 and -1 mean every core, other negative values ``cores + 1 + n_jobs``
-    (scikit-learn's and LightGBM's convention).
-    """
-    # The cores this process may run on (affinity), not all the machine's.
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    cores = cores or 1
-    if n_jobs is None or isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)):
-        return cores
-    if n_jobs > 0:
-        return int(n_jobs)
-    return cores if n_jobs == 0 else max(1, cores + 1 + int(n_jobs))
-
-
-def with_engine_threads(obj: BaseObjective, n_jobs: Any) -> BaseObjective:
-    """``obj``, or a copy running on the engine's threads if ``obj.n_threads`` is None."""
-    if obj.n_threads is not None:
-        return obj
-    run = copy.copy(obj)
-    run.n_threads = engine_threads(n_jobs)
-    return run
 
 
 def _check_out(
@@ -207,37 +163,6 @@ def _check_safe_block(grad: np.ndarray, hess: np.ndarray, first_row: int) -> Non
                 f"{first_row + i}; the sample weights are too large for "
                 f"{a.dtype}: rescale sample_weight or compute in float64"
             )
-
-
-def check_objective(obj: Any, name: str = "obj") -> BaseObjective:
-    """Return ``obj`` if it is a boostobj objective, else raise ``TypeError`` naming ``name``."""
-    if not isinstance(obj, BaseObjective):
-        raise TypeError(
-            f"{name} must be a boostobj objective such as SoftmaxCrossEntropy() or "
-            f"WeightedBrier(), got {type(obj).__name__} {reprlib.repr(obj)}"
-        )
-    return obj
-
-
-def engine_float32(
-    obj: BaseObjective, grad: np.ndarray, hess: np.ndarray, order: str = "C"
-) -> tuple[np.ndarray, np.ndarray]:
-    """``grad`` and ``hess`` as float32 for an engine, keeping the safe mode.
-
-    Both engines store gradient pairs in float32. Rounding there can undo
-    ``min_hessian`` (float32 rounds 1e-50 to 0 and 1e-8 to just below it) and
-    overflow beyond 3.4e38, so with a floor set the floor is applied again,
-    rounded up, and the result must be finite.
-    """
-    floor = obj._validate_params().min_hessian
-    g = grad.astype(np.float32, order=order, copy=False)
-    h = hess.astype(np.float32, order=order, copy=False)
-    # Float32 margins in safe mode: grad_hess already floored and checked these.
-    checked = g is grad and h is hess and floor is not None and floor > 0
-    if floor is not None and not checked:
-        np.maximum(h, _hessian_floor(floor, h.dtype), out=h)
-        _check_safe_block(g, h, 0)
-    return g, h
 
 
 class BaseObjective:
@@ -475,7 +400,9 @@ class BaseObjective:
             and grad.strides == hess.strides
             and (kernels is not None or grad.dtype == raw.dtype)
         )
-        order = "F" if grad.flags.f_contiguous and not grad.flags.c_contiguous else "C"
+        order: Literal["C", "F"] = (
+            "F" if grad.flags.f_contiguous and not grad.flags.c_contiguous else "C"
+        )
         scale = params.hessian_scale
         min_hessian = params.min_hessian
         safe = min_hessian is not None and min_hessian > 0
@@ -504,6 +431,7 @@ class BaseObjective:
                         if bad_raw >= 0:
                             check_finite_fast(blk.z[bad_raw : bad_raw + 1], rows.start + bad_raw)
                         if bad_label >= 0:
+                            assert blk.codes is not None  # only class ids can be out of range
                             raise ValueError(
                                 bad_label_message(blk.codes[bad_label], rows.start + bad_label, k)
                             )
@@ -593,7 +521,7 @@ class BaseObjective:
                 raise TypeError(f"n_classes must be an int >= 2 or None, got {n_classes!r}")
             k = int(n_classes)
         elif targets.soft:
-            k = targets.n_label_columns
+            k = targets._labels.shape[1]
         else:
             k = int(targets._label_max) + 1
         if k < 2:
@@ -620,6 +548,7 @@ class BaseObjective:
             if blk.codes is not None:
                 np.add.at(label_mass, blk.codes, w[np.arange(w.shape[0]), blk.codes])
             else:
+                assert blk.probs is not None  # a block holds class ids or soft labels
                 label_mass += (w * blk.probs).sum(axis=0)
         proba = self._optimal_constant_proba(label_mass, weight_mass, params)
         if not np.all(np.isfinite(proba)) or proba.sum() <= 0:
@@ -666,334 +595,3 @@ class BaseObjective:
         self, label_mass: np.ndarray, weight_mass: np.ndarray, params: _Params
     ) -> np.ndarray:
         raise NotImplementedError
-
-
-class SoftmaxCrossEntropy(BaseObjective):
-    r"""Softmax cross-entropy on hard or soft labels.
-
-    For one sample with margins ``z``, ``p = softmax(z)``, labels ``y`` and
-    weights ``w``, write ``a_k = w_k y_k`` and ``A = sum_k a_k``:
-
-    .. math::
-
-        L = -\sum_k a_k \log p_k, \qquad
-        \frac{\partial L}{\partial z_k} = A p_k - a_k, \qquad
-        \frac{\partial^2 L}{\partial z_k^2} = A p_k (1 - p_k).
-
-    The Hessian diagonal is never negative. The loss is evaluated as
-    ``A * lse + sum_k a_k (max(z) - z_k)`` with ``lse`` the log-sum-exp
-    relative to the row maximum: every term is non-negative, so nothing
-    cancels, even for margins of 1e4 in float32.
-
-    With ``hessian_scale=2.0, min_hessian=1e-16`` this matches XGBoost's
-    built-in ``multi:softprob``; with ``hessian_scale=K / (K - 1)`` LightGBM's
-    ``multiclass``. See :class:`BaseObjective` for the parameters and
-    ``docs/derivations.md`` for the derivation.
-    """
-
-    name = "softmax_xent"
-
-    def _loss_block(self, blk: Block, ws: Workspace, params: _Params) -> np.ndarray:
-        z = blk.z
-        b = z.shape[0]
-        scratch = ws.matrix("scratch", b)
-        if blk.codes is not None:
-            # -log p_c = log1p(other / e_c) with `other` the sum of the other
-            # exponentials: exact to rounding even when p_c is nearly 1.
-            flat, idx = label_index(scratch, blk.codes)
-            other, total, at_label, shift = exp_rows(z, scratch, ws, blk.rows.start, flat, idx)
-            tiny = np.finfo(z.dtype).tiny
-            with np.errstate(divide="ignore"):
-                loss = np.log1p(other / np.maximum(at_label, tiny))
-            # Where e_c underflowed, or other / e_c overflowed (float32 margins
-            # 46 and -43: 4.7e38), the loss is large: log(total) + shift - z_c.
-            gone = (at_label < tiny) | ~np.isfinite(loss)
-            if np.any(gone):
-                z_label = z[np.arange(b), blk.codes][gone]
-                offset = 0.0 if shift is None else shift[gone]
-                loss[gone] = np.log(total[gone]) + (offset - z_label)
-            a = blk.label_weight()
-            return loss if a is None else (a * loss).astype(z.dtype, copy=False)
-        check_finite_fast(z, blk.rows.start)
-        rowmax, lse = ws.vector("rowmax", b), ws.vector("lse", b)
-        log_sum_exp_rows(z, scratch, rowmax, lse)
-        # scratch <- max(z) - z >= 0
-        np.subtract(rowmax[:, None], z, out=scratch)
-        a = blk.probs if blk.class_w is None else blk.probs * blk.class_w
-        loss = np.einsum("ij,ij->i", a, scratch) + lse * a.sum(axis=1)
-        if blk.row_w is not None:
-            loss *= blk.row_w
-        return loss.astype(z.dtype, copy=False)
-
-    def _grad_hess_block(
-        self, blk: Block, grad: np.ndarray, hess: np.ndarray, ws: Workspace, params: _Params
-    ) -> None:
-        z, dtype, first = blk.z, grad.dtype, blk.rows.start
-        if blk.codes is None:
-            _, total, _, _ = exp_rows(z, grad, ws, first)
-            grad *= (1.0 / total)[:, None]  # p
-            a = blk.probs if blk.class_w is None else blk.probs * blk.class_w
-            if blk.row_w is not None:
-                a = a * blk.row_w[:, None]
-            a_total = (a @ np.ones(a.shape[1], dtype=a.dtype)).astype(dtype)[:, None]
-            # hess = A p (1 - p); grad = A p - a
-            np.subtract(1.0, grad, out=hess)
-            hess *= grad
-            hess *= a_total
-            grad *= a_total
-            # a in the output dtype, like A: a certain, right prediction then
-            # gets exactly 0, not float32's rounding of w (about 6e-8 w).
-            grad -= a.astype(dtype, copy=False)
-            return
-        flat, idx = label_index(grad, blk.codes)
-        # The label entries are set aside and zeroed, so `other` = sum of the
-        # other exponentials and 1 - p_label = other / total without cancelling.
-        other, total, at_label, _ = exp_rows(z, grad, ws, first, flat, idx)
-        inv = 1.0 / total
-        a = blk.label_weight()
-        if a is None:  # three passes: p, p^2, p - p^2
-            grad *= inv[:, None]
-            np.multiply(grad, grad, out=hess)
-            np.subtract(grad, hess, out=hess)
-        else:  # four: p, 1 - p, A p, A p (1 - p)
-            np.multiply(grad, inv[:, None], out=hess)
-            np.subtract(1.0, hess, out=hess)
-            grad *= (inv * a).astype(dtype)[:, None]
-            hess *= grad
-        # (the label entries are 0 so far)
-        not_label = other * inv  # 1 - p_label
-        if a is not None:
-            not_label *= a.astype(dtype)
-        hflat, _ = flat_view(hess)  # same strides as grad, so the same positions
-        flat[idx] = -not_label  # A (p_label - 1)
-        hflat[idx] = at_label * inv * not_label  # A p_label (1 - p_label)
-
-    def _kernel_block(self, kernels, blk, grad, hess, scale, floor, check, params):
-        z = _read_only(blk.z)
-        if blk.codes is not None:
-            label_w = _float64(blk.label_weight(), _NO_ROW_W)
-            codes = _read_only(blk.codes)
-            return kernels.xent_hard(z, codes, label_w, grad, hess, scale, floor, check)
-        return kernels.xent_soft(
-            z,
-            _float64(blk.probs, _NO_CLASS_W),
-            _float64(blk.class_w, _NO_CLASS_W),
-            _float64(blk.row_w, _NO_ROW_W),
-            grad,
-            hess,
-            scale,
-            floor,
-            check,
-        )
-
-    def _optimal_constant_proba(
-        self, label_mass: np.ndarray, weight_mass: np.ndarray, params: _Params
-    ) -> np.ndarray:
-        total = label_mass.sum()
-        return label_mass / total if total > 0 else np.full_like(label_mass, np.nan)
-
-
-class WeightedBrier(BaseObjective):
-    r"""Weighted multiclass Brier score on softmax outputs.
-
-    For one sample with margins ``z``, ``p = softmax(z)``, labels ``y`` and
-    weights ``w``, write ``r_k = w_k (p_k - y_k)``, ``S = sum_j p_j r_j`` and
-    ``Q = sum_j w_j p_j^2``:
-
-    .. math::
-
-        L = \sum_k w_k (p_k - y_k)^2, \qquad
-        \frac{\partial L}{\partial z_k} = 2 p_k (r_k - S),
-
-        \frac{\partial^2 L}{\partial z_k^2}
-          = 2 p_k \left[(1 - 2 p_k)(r_k - S + w_k p_k) + p_k Q\right]
-          \quad\text{(exact)},
-
-        G_{kk} = 2 p_k^2 \left[w_k (1 - 2 p_k) + Q\right]
-          \quad\text{(Gauss-Newton: the diagonal of } 2 J^T W J\text{)},
-
-    with ``J = diag(p) - p p^T`` the softmax Jacobian. The exact diagonal
-    equals ``G_kk + 2 p_k (1 - 2 p_k)(r_k - S)`` and takes negative values
-    (for example where a confident prediction is wrong); ``G_kk >= 2 p_k^2
-    w_k (1 - p_k)^2 >= 0`` always.
-
-    For a single-output binary model with unit weights the loss is
-    ``2 (p - y)^2``, the two-class sum.
-
-    Parameters
-    ----------
-    class_weight : array-like of shape (K,), default=None
-    hessian : {"gauss-newton", "exact"}, default="gauss-newton"
-        Which diagonal ``grad_hess`` returns. The default is the Gauss-Newton
-        diagonal, chosen by measurement: on scikit-learn's digits (5-fold,
-        held out) it trained better models than the exact diagonal with the
-        best floor found, with Brier score 0.0397 against 0.1010 in XGBoost
-        (``min_child_weight=0, reg_lambda=0.01``) and 0.0444 against 0.0598 in
-        LightGBM (``benchmarks/xgboost_digits.py``,
-        ``examples/lightgbm_sklearn.py``). It is never negative, so every
-        leaf gets a descent step; the exact diagonal can make a leaf's
-        Hessian sum negative and its step point uphill unless it is floored
-        (``min_hessian``), and even floored its steps are too long.
-    hessian_scale : float, default=1.0
-    min_hessian : float or None, default=None
-    backend : {"auto", "numpy", "numba"}, default="auto"
-    n_threads : int or None, default=None
-
-    See ``docs/derivations.md`` for the derivation and the errors of the
-    reference it corrects.
-    """
-
-    name = "brier"
-
-    _HESSIANS = ("gauss-newton", "exact")
-
-    # _clamp_note: w (1 - 2p) + Q equals w (1 - p)^2 + sum_{j != k} w_j p_j^2 >= 0,
-    # but is computed as a difference that cancels where p is near 1 and can
-    # round below zero by about eps * w (float32, large weights). Clamping at 0
-    # removes only that rounding and keeps the Gauss-Newton diagonal >= 0.
-
-    def __init__(
-        self,
-        class_weight: Any = None,
-        hessian: str = "gauss-newton",
-        hessian_scale: float = 1.0,
-        min_hessian: float | None = None,
-        backend: str = "auto",
-        n_threads: int | None = None,
-    ) -> None:
-        self.hessian = hessian
-        super().__init__(class_weight, hessian_scale, min_hessian, backend, n_threads)
-
-    def _validate_params(self) -> _Params:
-        params = super()._validate_params()
-        hessian = self.hessian
-        if not isinstance(hessian, str) or hessian not in self._HESSIANS:
-            raise ValueError(f"hessian must be one of {self._HESSIANS}, got {hessian!r}")
-        return dataclasses.replace(params, hessian=hessian)
-
-    def _repr_params(self) -> dict[str, Any]:
-        params = super()._repr_params()
-        params["hessian"] = self.hessian
-        return params
-
-    def _loss_block(self, blk: Block, ws: Workspace, params: _Params) -> np.ndarray:
-        z = blk.z
-        b = z.shape[0]
-        d = ws.matrix("d", b)
-        softmax_rows(z, d, ws, blk.rows.start)
-        if blk.codes is not None:
-            flat, idx = label_index(d, blk.codes)
-            flat[idx] -= 1.0
-        else:
-            d -= blk.probs
-        wd = d if blk.class_w is None else d * blk.class_w
-        loss = np.einsum("ij,ij->i", wd, d)
-        if blk.row_w is not None:
-            loss *= blk.row_w
-        return loss.astype(z.dtype, copy=False)
-
-    def _grad_hess_block(
-        self, blk: Block, grad: np.ndarray, hess: np.ndarray, ws: Workspace, params: _Params
-    ) -> None:
-        z, dtype, b = blk.z, grad.dtype, blk.z.shape[0]
-        _, total, _, _ = exp_rows(z, grad, ws, blk.rows.start)
-        p = grad
-        p *= (1.0 / total)[:, None]
-        c = blk.class_w
-        if c is None:
-            wp = p
-        else:
-            wp = ws.matrix("wp", b)
-            np.multiply(p, c, out=wp)
-        t = ws.matrix("t", b)
-        np.multiply(wp, p, out=t)
-        q = ws.row_sums(t, "q").copy()  # Q = sum_j w_j p_j^2
-        factor = 2.0 if blk.row_w is None else (2.0 * blk.row_w).astype(dtype)[:, None]
-        if c is None and params.hessian == "gauss-newton":
-            # The default, in the fewest passes: t holds p^2 here, so
-            # hess = 2 p^2 (1 + Q - 2 p) with the factor (2, times the row
-            # weight) folded into per-row constants.
-            np.multiply(p, -2.0 * factor, out=hess)
-            hess += (factor * (1.0 + q[:, None])).astype(dtype, copy=False)
-            np.maximum(hess, 0.0, out=hess)  # see _clamp_note
-            hess *= t
-        # S = sum_j p_j r_j = Q - sum_j w_j p_j y_j; then t <- r - S = w p - w y - S
-        if blk.codes is not None:
-            pflat, idx = label_index(p, blk.codes)
-            # In the dtype of wp, so that r - S is exactly 0 where p is one-hot and right.
-            c_label = 1.0 if c is None else blk.class_w_at_labels().astype(dtype)
-            s = q - c_label * pflat[idx]
-            np.subtract(wp, s[:, None], out=t)
-            if t.strides == p.strides:
-                flat_view(t)[0][idx] -= c_label
-            else:
-                tflat, tidx = label_index(t, blk.codes)
-                tflat[tidx] -= c_label
-        else:
-            wy = (blk.probs if c is None else blk.probs * c).astype(dtype, copy=False)
-            np.multiply(p, wy, out=t)
-            s = q - (t @ np.ones(t.shape[1], dtype=t.dtype))
-            np.subtract(wp, wy, out=t)
-            t -= s[:, None]
-        if c is None and params.hessian == "gauss-newton":
-            p *= t  # grad = 2 p (r - S); p is no longer needed
-            p *= factor
-            return
-        pf = ws.matrix("pf", b)
-        if params.hessian == "exact":
-            # hess = 2 p [(1 - 2p)(r - S + w p) + p Q]
-            np.add(t, wp, out=hess)
-            np.multiply(p, -2.0, out=pf)
-            pf += 1.0
-            hess *= pf
-            np.multiply(p, q[:, None], out=pf)
-            hess += pf
-        else:
-            # hess = 2 p^2 [w - 2 w p + Q]
-            np.multiply(wp, -2.0, out=hess)
-            hess += 1.0 if c is None else c
-            hess += q[:, None]
-            np.maximum(hess, 0.0, out=hess)  # see _clamp_note
-            hess *= p
-        np.multiply(p, factor, out=pf)  # 2 p (times the row weight)
-        hess *= pf
-        np.multiply(pf, t, out=grad)  # grad = 2 p (r - S), overwriting p
-
-    def _kernel_block(self, kernels, blk, grad, hess, scale, floor, check, params):
-        return kernels.brier(
-            _read_only(blk.z),
-            _NO_CODES if blk.codes is None else _read_only(blk.codes),
-            _float64(blk.probs, _NO_CLASS_W),
-            _float64(blk.class_w, _NO_CLASS_W),
-            _float64(blk.row_w, _NO_ROW_W),
-            params.hessian == "exact",
-            grad,
-            hess,
-            scale,
-            floor,
-            check,
-        )
-
-    def _optimal_constant_proba(
-        self, label_mass: np.ndarray, weight_mass: np.ndarray, params: _Params
-    ) -> np.ndarray:
-        # Minimise sum_k W_k p_k^2 - 2 B_k p_k over the probability simplex:
-        # p_k = max(0, (B_k - mu) / W_k), with mu set so that sum(p) = 1.
-        active = weight_mass > 0
-        if not np.any(label_mass[active] > 0):
-            return np.full_like(label_mass, np.nan)
-        b, w = label_mass[active], weight_mass[active]
-
-        def total(mu: float) -> float:
-            return float(np.maximum(0.0, (b - mu) / w).sum())
-
-        lo, hi = float(np.min(b - w)), float(np.max(b))
-        for _ in range(200):
-            mid = 0.5 * (lo + hi)
-            if total(mid) > 1.0:
-                lo = mid
-            else:
-                hi = mid
-        proba = np.zeros_like(label_mass)
-        proba[active] = np.maximum(0.0, (b - 0.5 * (lo + hi)) / w)
-        return proba / proba.sum()

@@ -1,0 +1,51 @@
+"""What the LightGBM and XGBoost ``Classifier`` s share.
+
+The objective they train, its thread count from the engine's settings, the
+class priors they start from, and the probabilities their evaluation
+callables receive. How each reads and checks ``y`` stays with its engine:
+LightGBM's encodes any labels, XGBoost's requires the class ids 0..K-1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._engine import check_objective, with_engine_threads
+from .objectives import BaseObjective, SoftmaxCrossEntropy
+
+
+def classifier_objective(objective: BaseObjective | None) -> BaseObjective:
+    """The objective a Classifier trains: ``objective``, or ``SoftmaxCrossEntropy()``."""
+    return SoftmaxCrossEntropy() if objective is None else check_objective(objective, "objective")
+
+
+def on_engine_threads(
+    obj: BaseObjective, params: Mapping[str, Any], aliases: Sequence[str], n_jobs: Any
+) -> BaseObjective:
+    """``obj`` on the engine's threads: the first of its thread ``aliases`` set, else ``n_jobs``.
+
+    An objective's own ``n_threads`` wins (see ``with_engine_threads``).
+    """
+    for alias in aliases:
+        if params.get(alias) is not None:
+            return with_engine_threads(obj, params[alias])
+    return with_engine_threads(obj, n_jobs)
+
+
+def class_priors(
+    obj: BaseObjective, labels: Any, sample_weight: Any, n_classes: int
+) -> np.ndarray | float:
+    """The starting margins: K of them, or one (a float) for a two-class model."""
+    return obj.init_raw(labels, sample_weight, n_classes=n_classes, single_output=n_classes == 2)
+
+
+def eval_probabilities(raw: np.ndarray) -> np.ndarray:
+    """What an engine's built-in objective hands ``eval_metric`` callables.
+
+    P(class 1) (n,) for a single output, else the class probabilities (n, K).
+    """
+    proba = SoftmaxCrossEntropy().predict_proba(raw)
+    return proba[:, 1] if np.ndim(raw) == 1 else proba

@@ -1,0 +1,172 @@
+"""Dask helpers shared by both engine adapters: class priors, init margins, probabilities.
+
+They use dask but neither engine: ``boostobj.lightgbm`` exports all three,
+``boostobj.xgboost`` builds its own on the first two and exports the third.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._engine import check_objective as _check_objective
+from ._validation import _describe
+from .objectives import BaseObjective
+
+__all__ = ["dask_init_raw", "dask_init_score", "dask_predict_proba"]
+
+
+# These helpers use dask but neither engine, so boostobj.xgboost shares them.
+def dask_init_raw(
+    obj: BaseObjective,
+    labels: Any,
+    sample_weight: Any = None,
+    *,
+    n_classes: int | None = None,
+    single_output: bool = False,
+) -> np.ndarray | float:
+    """Class priors (``obj.init_raw``) of labels held in dask arrays.
+
+    The constant margins minimising a weighted loss depend on the data only
+    through the weighted count of each class (or the weighted mean of soft
+    labels), so one distributed pass computes those sums and the priors are
+    solved on the client from K numbers. The result equals
+    ``obj.init_raw(labels, sample_weight, ...)`` on the gathered arrays.
+
+    Parameters
+    ----------
+    obj : BaseObjective
+    labels : dask array of shape (n,) or (n, K)
+        Class ids 0..K-1, or soft labels whose rows sum to 1.
+    sample_weight : dask array of shape (n,), default=None
+        1-D sample weights (per-class weights (n, K) are not supported here).
+    n_classes : int, optional
+        K, required for class ids unless ``single_output``.
+    single_output : bool, default=False
+        Return the scalar margin of a single-output binary model.
+
+    Returns
+    -------
+    ndarray of shape (K,), or float when ``single_output``
+    """
+    import dask
+    import dask.array as da
+
+    obj = _check_objective(obj)
+    y = da.asarray(labels)
+    if y.ndim not in (1, 2):
+        raise ValueError(f"labels must be a dask array of shape (n,) or (n, K), got {y.shape}")
+    w = None
+    if sample_weight is not None:
+        w = da.asarray(sample_weight)
+        if w.ndim != 1:
+            raise ValueError(
+                f"sample_weight must be a 1-D dask array (n,), got shape {w.shape}; per-class "
+                f"weights (n, K) are not supported by dask_init_raw"
+            )
+    if y.ndim == 2:
+        if single_output:
+            raise ValueError("soft labels (n, K) train K outputs: single_output must be False")
+        sums, total_rows = dask.compute(
+            (y if w is None else y * w[:, None]).sum(axis=0), y.shape[0]
+        )
+        if not total_rows:
+            raise ValueError("dask_init_raw needs at least one sample, got n = 0")
+        # The weighted mean label has the same minimiser as the full weighted loss.
+        return obj.init_raw(sums[None, :] / sums.sum())
+    k = 2 if single_output else n_classes
+    if k is None or isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
+        raise ValueError(
+            f"n_classes must be an integer >= 2 for class ids (or single_output=True), "
+            f"got {n_classes!r}"
+        )
+    k = int(k)
+    if single_output:
+        # 0/1 labels or probabilities of class 1: their weighted mean suffices.
+        ones = da.ones_like(y, dtype=np.float64) if w is None else w
+        pos, total = dask.compute((y * ones).sum(), ones.sum())
+        mean = float(pos) / float(total)
+        return obj.init_raw(np.array([mean]), single_output=True)
+    low, high, integral = y.min(), y.max(), (y == da.floor(y)).all()
+    sums, low, high, integral = dask.compute(
+        da.bincount(y.astype(np.intp), weights=w, minlength=k), low, high, integral
+    )
+    if not (integral and low >= 0 and high < k):
+        raise ValueError(
+            f"labels must be class ids 0..{k - 1} (n_classes={k}), got values from {low} to {high}"
+        )
+    return obj.init_raw(np.arange(k), sums, n_classes=k)
+
+
+def dask_init_score(init_raw: Any, X: Any, dtype: Any = np.float64) -> Any:
+    """A dask array repeating ``init_raw`` for every row of ``X``, chunked as ``X``'s rows.
+
+    For ``DaskLGBMClassifier.fit(init_score=...)`` (LightGBM does not start a
+    custom objective from the priors) and, as float32, XGBoost's dask
+    ``base_margin``.
+
+    Parameters
+    ----------
+    init_raw : float or array-like of shape (K,)
+        From :func:`dask_init_raw`.
+    X : dask array of shape (n, n_features)
+        The data the margins belong to; only its row chunks are used.
+    dtype : numpy dtype, default=float64
+
+    Returns
+    -------
+    dask array of shape (n,) or (n, K)
+    """
+    import dask.array as da
+
+    start = np.asarray(init_raw, dtype=np.float64)
+    if start.ndim > 1 or (start.ndim == 1 and start.shape[0] < 2) or not np.all(np.isfinite(start)):
+        raise ValueError(
+            f"init_raw must be a finite number or a (K,) array with K >= 2, got {_describe(start)}"
+        )
+    rows = da.asarray(X).chunks[0]
+    value = start.astype(dtype)
+    if value.ndim == 0:
+        return da.full(sum(rows), value, chunks=(rows,), dtype=dtype)
+    # Writable, contiguous blocks: the engines copy or write into what they receive.
+    row_index = da.zeros(sum(rows), chunks=(rows,), dtype=np.int8)
+    return row_index.map_blocks(
+        _tile_block, value, dtype=dtype, chunks=(rows, (value.shape[0],)), new_axis=1
+    )
+
+
+def _tile_block(block: np.ndarray, value: np.ndarray) -> np.ndarray:
+    return np.tile(value, (block.shape[0], 1))
+
+
+def dask_predict_proba(obj: BaseObjective, raw: Any) -> Any:
+    """Probabilities from a dask array of raw margins, block by block on the workers.
+
+    For ``DaskLGBMClassifier.predict(X, raw_score=True)`` (its
+    ``predict_proba`` returns raw margins under a custom objective) and for
+    XGBoost soft-label models (``predict(..., output_margin=True)``). The
+    margins must include the priors: see :func:`add_init_raw`.
+
+    Parameters
+    ----------
+    obj : BaseObjective
+    raw : dask array of shape (n, K), or (n,) for a single-output model
+
+    Returns
+    -------
+    dask array of shape (n, K) (K = 2 for a single output)
+    """
+    import dask.array as da
+
+    obj = _check_objective(obj)
+    raw = da.asarray(raw)
+    if raw.ndim == 1:
+        return raw.map_blocks(
+            obj.predict_proba, dtype=raw.dtype, chunks=(raw.chunks[0], (2,)), new_axis=1
+        )
+    if raw.ndim != 2:
+        raise ValueError(f"raw must be a dask array of shape (n,) or (n, K), got {raw.shape}")
+    # Softmax needs whole rows: one chunk across the classes.
+    raw = raw.rechunk({1: -1})
+    return raw.map_blocks(obj.predict_proba, dtype=raw.dtype)

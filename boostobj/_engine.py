@@ -1,0 +1,89 @@
+"""What both engine adapters need from an objective.
+
+Checking that an engine was given a boostobj objective, running it on the
+engine's threads, and handing its gradient and Hessian over as float32.
+The objectives know nothing of the engines; the adapters in
+``boostobj.lightgbm`` and ``boostobj.xgboost`` use these.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import reprlib
+from typing import Any, Literal
+
+import numpy as np
+
+from .objectives._base import BaseObjective, _check_safe_block, _hessian_floor
+
+__all__ = [
+    "check_class_weight_fits",
+    "check_objective",
+    "engine_float32",
+    "engine_threads",
+    "with_engine_threads",
+]
+
+
+def engine_threads(n_jobs: Any) -> int:
+    """The thread count an engine's ``n_jobs`` stands for.
+
+    None, 0 and -1 mean every core, other negative values ``cores + 1 + n_jobs``
+    (scikit-learn's and LightGBM's convention).
+    """
+    # The cores this process may run on (affinity), not all the machine's.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = cores or 1
+    if n_jobs is None or isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)):
+        return cores
+    if n_jobs > 0:
+        return int(n_jobs)
+    return cores if n_jobs == 0 else max(1, cores + 1 + int(n_jobs))
+
+
+def with_engine_threads(obj: BaseObjective, n_jobs: Any) -> BaseObjective:
+    """``obj``, or a copy running on the engine's threads if ``obj.n_threads`` is None."""
+    if obj.n_threads is not None:
+        return obj
+    run = copy.copy(obj)
+    run.n_threads = engine_threads(n_jobs)
+    return run
+
+
+def check_objective(obj: Any, name: str = "obj") -> BaseObjective:
+    """Return ``obj`` if it is a boostobj objective, else raise ``TypeError`` naming ``name``."""
+    if not isinstance(obj, BaseObjective):
+        raise TypeError(
+            f"{name} must be a boostobj objective such as SoftmaxCrossEntropy() or "
+            f"WeightedBrier(), got {type(obj).__name__} {reprlib.repr(obj)}"
+        )
+    return obj
+
+
+def engine_float32(
+    obj: BaseObjective, grad: np.ndarray, hess: np.ndarray, order: Literal["C", "F"] = "C"
+) -> tuple[np.ndarray, np.ndarray]:
+    """``grad`` and ``hess`` as float32 for an engine, keeping the safe mode.
+
+    Both engines store gradient pairs in float32. Rounding there can undo
+    ``min_hessian`` (float32 rounds 1e-50 to 0 and 1e-8 to just below it) and
+    overflow beyond 3.4e38, so with a floor set the floor is applied again,
+    rounded up, and the result must be finite.
+    """
+    floor = obj._validate_params().min_hessian
+    g = grad.astype(np.float32, order=order, copy=False)
+    h = hess.astype(np.float32, order=order, copy=False)
+    # Float32 margins in safe mode: grad_hess already floored and checked these.
+    checked = g is grad and h is hess and floor is not None and floor > 0
+    if floor is not None and not checked:
+        np.maximum(h, _hessian_floor(floor, h.dtype), out=h)
+        _check_safe_block(g, h, 0)
+    return g, h
+
+
+def check_class_weight_fits(obj: BaseObjective, n_classes: int, where: str) -> None:
+    """Raise ``ValueError`` if the objective's ``class_weight`` is not (n_classes,)."""
+    cw = obj.class_weight
+    if cw is not None and np.shape(cw)[0] != n_classes:
+        raise ValueError(f"the objective's class_weight has {np.shape(cw)[0]} entries but {where}")

@@ -1,0 +1,222 @@
+"""The weighted multiclass Brier score of softmax outputs."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from .._blocks import Block, Workspace, flat_view, label_index
+from .._softmax import exp_rows, softmax_rows
+from ._base import _NO_CLASS_W, _NO_CODES, _NO_ROW_W, BaseObjective, _float64, _Params, _read_only
+
+__all__ = ["WeightedBrier"]
+
+
+class WeightedBrier(BaseObjective):
+    r"""Weighted multiclass Brier score on softmax outputs.
+
+    For one sample with margins ``z``, ``p = softmax(z)``, labels ``y`` and
+    weights ``w``, write ``r_k = w_k (p_k - y_k)``, ``S = sum_j p_j r_j`` and
+    ``Q = sum_j w_j p_j^2``:
+
+    .. math::
+
+        L = \sum_k w_k (p_k - y_k)^2, \qquad
+        \frac{\partial L}{\partial z_k} = 2 p_k (r_k - S),
+
+        \frac{\partial^2 L}{\partial z_k^2}
+          = 2 p_k \left[(1 - 2 p_k)(r_k - S + w_k p_k) + p_k Q\right]
+          \quad\text{(exact)},
+
+        G_{kk} = 2 p_k^2 \left[w_k (1 - 2 p_k) + Q\right]
+          \quad\text{(Gauss-Newton: the diagonal of } 2 J^T W J\text{)},
+
+    with ``J = diag(p) - p p^T`` the softmax Jacobian. The exact diagonal
+    equals ``G_kk + 2 p_k (1 - 2 p_k)(r_k - S)`` and takes negative values
+    (for example where a confident prediction is wrong); ``G_kk >= 2 p_k^2
+    w_k (1 - p_k)^2 >= 0`` always.
+
+    For a single-output binary model with unit weights the loss is
+    ``2 (p - y)^2``, the two-class sum.
+
+    Parameters
+    ----------
+    class_weight : array-like of shape (K,), default=None
+    hessian : {"gauss-newton", "exact"}, default="gauss-newton"
+        Which diagonal ``grad_hess`` returns. The default is the Gauss-Newton
+        diagonal, chosen by measurement: on scikit-learn's digits (5-fold,
+        held out) it trained better models than the exact diagonal with the
+        best floor found, with Brier score 0.0397 against 0.1010 in XGBoost
+        (``min_child_weight=0, reg_lambda=0.01``) and 0.0444 against 0.0598 in
+        LightGBM (``benchmarks/xgboost_digits.py``,
+        ``examples/lightgbm_sklearn.py``). It is never negative, so every
+        leaf gets a descent step; the exact diagonal can make a leaf's
+        Hessian sum negative and its step point uphill unless it is floored
+        (``min_hessian``), and even floored its steps are too long.
+    hessian_scale : float, default=1.0
+    min_hessian : float or None, default=None
+    backend : {"auto", "numpy", "numba"}, default="auto"
+    n_threads : int or None, default=None
+
+    See ``docs/derivations.md`` for the derivation and the errors of the
+    reference it corrects.
+    """
+
+    name = "brier"
+
+    _HESSIANS = ("gauss-newton", "exact")
+
+    # _clamp_note: w (1 - 2p) + Q equals w (1 - p)^2 + sum_{j != k} w_j p_j^2 >= 0,
+    # but is computed as a difference that cancels where p is near 1 and can
+    # round below zero by about eps * w (float32, large weights). Clamping at 0
+    # removes only that rounding and keeps the Gauss-Newton diagonal >= 0.
+
+    def __init__(
+        self,
+        class_weight: Any = None,
+        hessian: str = "gauss-newton",
+        hessian_scale: float = 1.0,
+        min_hessian: float | None = None,
+        backend: str = "auto",
+        n_threads: int | None = None,
+    ) -> None:
+        self.hessian = hessian
+        super().__init__(class_weight, hessian_scale, min_hessian, backend, n_threads)
+
+    def _validate_params(self) -> _Params:
+        params = super()._validate_params()
+        hessian = self.hessian
+        if not isinstance(hessian, str) or hessian not in self._HESSIANS:
+            raise ValueError(f"hessian must be one of {self._HESSIANS}, got {hessian!r}")
+        return dataclasses.replace(params, hessian=hessian)
+
+    def _repr_params(self) -> dict[str, Any]:
+        params = super()._repr_params()
+        params["hessian"] = self.hessian
+        return params
+
+    def _loss_block(self, blk: Block, ws: Workspace, params: _Params) -> np.ndarray:
+        z = blk.z
+        b = z.shape[0]
+        d = ws.matrix("d", b)
+        softmax_rows(z, d, ws, blk.rows.start)
+        if blk.codes is not None:
+            flat, idx = label_index(d, blk.codes)
+            flat[idx] -= 1.0
+        else:
+            d -= blk.probs
+        wd = d if blk.class_w is None else d * blk.class_w
+        loss = np.einsum("ij,ij->i", wd, d)
+        if blk.row_w is not None:
+            loss *= blk.row_w
+        return loss.astype(z.dtype, copy=False)
+
+    def _grad_hess_block(
+        self, blk: Block, grad: np.ndarray, hess: np.ndarray, ws: Workspace, params: _Params
+    ) -> None:
+        z, dtype, b = blk.z, grad.dtype, blk.z.shape[0]
+        _, total, _, _ = exp_rows(z, grad, ws, blk.rows.start)
+        p = grad
+        p *= (1.0 / total)[:, None]
+        c = blk.class_w
+        if c is None:
+            wp = p
+        else:
+            wp = ws.matrix("wp", b)
+            np.multiply(p, c, out=wp)
+        t = ws.matrix("t", b)
+        np.multiply(wp, p, out=t)
+        q = ws.row_sums(t, "q").copy()  # Q = sum_j w_j p_j^2
+        factor = 2.0 if blk.row_w is None else (2.0 * blk.row_w).astype(dtype)[:, None]
+        if c is None and params.hessian == "gauss-newton":
+            # The default, in the fewest passes: t holds p^2 here, so
+            # hess = 2 p^2 (1 + Q - 2 p) with the factor (2, times the row
+            # weight) folded into per-row constants.
+            np.multiply(p, -2.0 * factor, out=hess)
+            hess += (factor * (1.0 + q[:, None])).astype(dtype, copy=False)
+            np.maximum(hess, 0.0, out=hess)  # see _clamp_note
+            hess *= t
+        # S = sum_j p_j r_j = Q - sum_j w_j p_j y_j; then t <- r - S = w p - w y - S
+        if blk.codes is not None:
+            pflat, idx = label_index(p, blk.codes)
+            # In the dtype of wp, so that r - S is exactly 0 where p is one-hot and right.
+            c_label = 1.0 if c is None else blk.class_w_at_labels().astype(dtype)
+            s = q - c_label * pflat[idx]
+            np.subtract(wp, s[:, None], out=t)
+            if t.strides == p.strides:
+                flat_view(t)[0][idx] -= c_label
+            else:
+                tflat, tidx = label_index(t, blk.codes)
+                tflat[tidx] -= c_label
+        else:
+            probs = blk.probs
+            assert probs is not None  # a block holds class ids or soft labels
+            wy = (probs if c is None else probs * c).astype(dtype, copy=False)
+            np.multiply(p, wy, out=t)
+            s = q - (t @ np.ones(t.shape[1], dtype=t.dtype))
+            np.subtract(wp, wy, out=t)
+            t -= s[:, None]
+        if c is None and params.hessian == "gauss-newton":
+            p *= t  # grad = 2 p (r - S); p is no longer needed
+            p *= factor
+            return
+        pf = ws.matrix("pf", b)
+        if params.hessian == "exact":
+            # hess = 2 p [(1 - 2p)(r - S + w p) + p Q]
+            np.add(t, wp, out=hess)
+            np.multiply(p, -2.0, out=pf)
+            pf += 1.0
+            hess *= pf
+            np.multiply(p, q[:, None], out=pf)
+            hess += pf
+        else:
+            # hess = 2 p^2 [w - 2 w p + Q]
+            np.multiply(wp, -2.0, out=hess)
+            hess += 1.0 if c is None else c
+            hess += q[:, None]
+            np.maximum(hess, 0.0, out=hess)  # see _clamp_note
+            hess *= p
+        np.multiply(p, factor, out=pf)  # 2 p (times the row weight)
+        hess *= pf
+        np.multiply(pf, t, out=grad)  # grad = 2 p (r - S), overwriting p
+
+    def _kernel_block(self, kernels, blk, grad, hess, scale, floor, check, params):
+        return kernels.brier(
+            _read_only(blk.z),
+            _NO_CODES if blk.codes is None else _read_only(blk.codes),
+            _float64(blk.probs, _NO_CLASS_W),
+            _float64(blk.class_w, _NO_CLASS_W),
+            _float64(blk.row_w, _NO_ROW_W),
+            params.hessian == "exact",
+            grad,
+            hess,
+            scale,
+            floor,
+            check,
+        )
+
+    def _optimal_constant_proba(
+        self, label_mass: np.ndarray, weight_mass: np.ndarray, params: _Params
+    ) -> np.ndarray:
+        # Minimise sum_k W_k p_k^2 - 2 B_k p_k over the probability simplex:
+        # p_k = max(0, (B_k - mu) / W_k), with mu set so that sum(p) = 1.
+        active = weight_mass > 0
+        if not np.any(label_mass[active] > 0):
+            return np.full_like(label_mass, np.nan)
+        b, w = label_mass[active], weight_mass[active]
+
+        def total(mu: float) -> float:
+            return float(np.maximum(0.0, (b - mu) / w).sum())
+
+        lo, hi = float(np.min(b - w)), float(np.max(b))
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if total(mid) > 1.0:
+                lo = mid
+            else:
+                hi = mid
+        proba = np.zeros_like(label_mass)
+        proba[active] = np.maximum(0.0, (b - 0.5 * (lo + hi)) / w)
+        return proba / proba.sum()

@@ -1,0 +1,219 @@
+"""The callables XGBoost calls: objectives and metrics, native and scikit-learn API.
+
+The native ones keep the validated targets of each DMatrix they see
+(weakly); all return float32 gradients of the shape of the margins.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import xgboost as xgb
+
+from .._engine import check_class_weight_fits, engine_float32
+from .._engine import check_objective as _check_objective
+from .._validation import Targets, _describe
+from ..objectives import BaseObjective
+from ._targets import _changed, _dmatrix_targets, _label_array
+
+
+def _layout_hint(raw: np.ndarray) -> str:
+    if raw.ndim == 1:
+        return (
+            "XGBoost passes 1-D margins (n,) to a model with a single output (binary); "
+            "for K > 2 classes set num_class=K in the parameters, or give soft labels "
+            "as a 2-D (n, K) label"
+        )
+    return (
+        f"the model has K={raw.shape[1]} outputs per row (num_class, or the columns "
+        f"of a 2-D soft label)"
+    )
+
+
+def _check_fit(obj: BaseObjective, targets: Targets, predt: Any) -> np.ndarray:
+    """Return the margins as an array after checking the targets fit them.
+
+    The objective checks this too; doing it here adds what to change in the
+    XGBoost setup to the message.
+    """
+    raw = np.asarray(predt)
+    if raw.ndim not in (1, 2):
+        raise ValueError(f"XGBoost margins must be (n,) or (n, K), got {_describe(raw)}")
+    single = raw.ndim == 1
+    k = 2 if single else raw.shape[1]
+    layout = "a single output (binary, K=2)" if single else f"K={k} outputs per row"
+    check_class_weight_fits(obj, k, f"the XGBoost model has {layout}")
+    try:
+        targets.check_fits(raw.shape[0], k, single_output=single)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; {_layout_hint(raw)}") from None
+    return raw
+
+
+def _grad_hess(obj: BaseObjective, targets: Targets, predt: Any) -> tuple[np.ndarray, np.ndarray]:
+    raw = _check_fit(obj, targets, predt)
+    grad, hess = obj.grad_hess(targets, raw)
+    # XGBoost stores gradient pairs in float32; float16 and bool would be garbage.
+    return engine_float32(obj, grad, hess)
+
+
+def _mean_loss(obj: BaseObjective, targets: Targets, predt: Any) -> float:
+    """Sum of the per-sample losses (weights included) over the sum of the sample weights."""
+    raw = _check_fit(obj, targets, predt)
+    total = obj.loss(targets, raw).sum(dtype=np.float64)
+    sw = targets.sample_weight
+    return float(total / (targets.n_samples if sw is None else sw.sum(dtype=np.float64)))
+
+
+class _PerDMatrix:
+    """Holds an objective and the validated targets of each DMatrix it is given."""
+
+    _factory = ""
+
+    def __init__(self, obj: BaseObjective) -> None:
+        self.obj = _check_objective(obj)
+        self._targets: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def _targets_of(self, dmat: Any) -> Targets:
+        targets = self._targets.get(dmat) if isinstance(dmat, xgb.DMatrix) else None
+        if targets is None or _changed(dmat, targets):
+            targets = _dmatrix_targets(dmat)
+            self._targets[dmat] = targets
+        return targets
+
+    # The cache is not picklable and belongs to this process's DMatrix objects.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"obj": self.obj}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        _PerDMatrix.__init__(self, state["obj"])
+
+    def __repr__(self) -> str:
+        return f"boostobj.xgboost.{self._factory}({self.obj!r})"
+
+
+class _Objective(_PerDMatrix):
+    _factory = "objective"
+
+    def __call__(self, predt: np.ndarray, dtrain: Any) -> tuple[np.ndarray, np.ndarray]:
+        return _grad_hess(self.obj, self._targets_of(dtrain), predt)
+
+
+class _Metric(_PerDMatrix):
+    _factory = "metric"
+
+    def __call__(self, predt: np.ndarray, dmat: Any) -> tuple[str, float]:
+        return self.obj.name, _mean_loss(self.obj, self._targets_of(dmat), predt)
+
+
+def objective(
+    obj: BaseObjective,
+) -> Callable[[np.ndarray, xgb.DMatrix], tuple[np.ndarray, np.ndarray]]:
+    """An XGBoost custom objective, ``f(predt, dtrain) -> (grad, hess)``.
+
+    For ``xgboost.train(params, dtrain, obj=...)``, ``xgboost.cv`` and
+    ``Booster.update``. The labels and weights are read from the DMatrix
+    (validated once per DMatrix) and the weights applied.
+
+    Parameters
+    ----------
+    obj : BaseObjective
+        E.g. ``SoftmaxCrossEntropy()`` or ``WeightedBrier()``.
+
+    Returns
+    -------
+    callable
+        Picklable; returns float32 ``grad, hess`` of the shape of ``predt``.
+
+    Notes
+    -----
+    Three model layouts, chosen by the parameters and the DMatrix label:
+
+    - K classes: 1-D class ids and ``num_class=K``. Also set
+      ``objective="multi:softprob"``, so that ``predict`` returns
+      probabilities (with ``num_class`` alone it returns class labels).
+    - Binary with one output: 0/1 labels (or probabilities), no
+      ``num_class``; ``objective="binary:logistic"`` makes ``predict`` return
+      ``P(class 1)``. The margin ``m`` is read as the margins ``[0, m]``.
+    - Soft labels: a 2-D (n, K) ``label`` and no ``num_class`` (XGBoost
+      refuses the two together). ``predict`` returns raw margins: apply
+      ``obj.predict_proba``.
+
+    A custom objective starts from ``base_score`` 0.5 for every output; use
+    :func:`init_raw` and :func:`set_base_margin` to start from the class
+    priors, as the built-in objective does. With
+    ``SoftmaxCrossEntropy(hessian_scale=2.0, min_hessian=1e-16)`` the model
+    reproduces the built-in ``multi:softprob``; with ``hessian_scale=1.0`` (and
+    the same floor) the single-output model reproduces ``binary:logistic``.
+    """
+    return _Objective(obj)
+
+
+def metric(obj: BaseObjective) -> Callable[[np.ndarray, xgb.DMatrix], tuple[str, float]]:
+    """An XGBoost ``custom_metric``: the objective's weighted mean loss.
+
+    ``f(predt, dmat) -> (obj.name, value)`` with ``value`` the sum of the
+    per-sample losses (weights included) divided by the sum of the DMatrix
+    weights (or by n). ``predt`` must be raw margins, which is what XGBoost
+    passes when training with a custom objective (:func:`objective`); the
+    base margin is included, so the value is the loss of the probabilities
+    the model predicts. Lower is better: early stopping works with XGBoost's
+    default ``maximize=False``. Set ``disable_default_eval_metric=True`` to
+    hide XGBoost's own metric (an RMSE of margins for soft labels).
+
+    Parameters
+    ----------
+    obj : BaseObjective
+
+    Returns
+    -------
+    callable
+        Picklable.
+    """
+    return _Metric(obj)
+
+
+class _SklearnObjective:
+    """``f(y_true, y_pred, sample_weight=None)`` for ``XGBClassifier(objective=...)``."""
+
+    def __init__(self, obj: BaseObjective) -> None:
+        self.obj = _check_objective(obj)
+
+    def __call__(
+        self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        # No DMatrix to key a cache on. Class ids are (n,): validating them is
+        # O(n), about 1% of the gradient's O(n K) at K = 10.
+        labels = _label_array(y_true, np.shape(y_pred)[0])
+        return _grad_hess(self.obj, Targets(labels, sample_weight), y_pred)
+
+    def __repr__(self) -> str:
+        return f"boostobj.xgboost.sklearn_objective({self.obj!r})"
+
+
+def sklearn_objective(
+    obj: BaseObjective,
+) -> Callable[..., tuple[np.ndarray, np.ndarray]]:
+    """An objective for ``xgboost.XGBClassifier(objective=...)``.
+
+    ``f(y_true, y_pred, sample_weight=None) -> (grad, hess)``; XGBoost passes
+    ``sample_weight`` when ``fit`` is given sample weights. It also serves
+    ``XGBRegressor`` fitted on (n, K) soft labels (predictions are then raw
+    margins). A plain ``XGBClassifier`` starts every class at the same
+    margin and its ``eval_metric`` callables receive raw margins:
+    :class:`Classifier` starts from the class priors and evaluates the
+    objective instead.
+
+    Parameters
+    ----------
+    obj : BaseObjective
+
+    Returns
+    -------
+    callable
+        Picklable; returns float32 ``grad, hess`` of the shape of ``y_pred``.
+    """
+    return _SklearnObjective(obj)
