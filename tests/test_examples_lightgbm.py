@@ -6,6 +6,7 @@ import runpy
 from pathlib import Path
 
 import numpy as np
+from readme_figures import fixed4, readme_text, table_after
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -39,6 +40,21 @@ def test_sklearn_example_backs_the_quality_table():
     # Measured: the floored exact Hessian trains clearly worse (+50% / +35%).
     assert exact["log_loss"] > 1.2 * gauss_newton["log_loss"]
     assert exact["brier"] > 1.2 * gauss_newton["brier"]
+    # README's "Quality on digits" table is what the example prints.
+    table = table_after("### Quality on digits")
+    readme_rows = {
+        "LightGBM multiclass (built-in)": builtin,
+        "SoftmaxCrossEntropy()": xent,
+        "WeightedBrier() (Gauss-Newton)": gauss_newton,
+        'WeightedBrier(hessian="exact", min_hessian=0.01)': exact,
+    }
+    assert sorted(table) == sorted(readme_rows)
+    for label, row in readme_rows.items():
+        printed = [fixed4(row[m]) for m in ("log_loss", "brier", "accuracy")]
+        assert table[label] == printed, label
+    # ... and so are the LightGBM figures of "Which Hessian?".
+    quoted = f"{fixed4(gauss_newton['brier'])} vs {fixed4(exact['brier'])} (LightGBM"
+    assert quoted in " ".join(readme_text().split())
     np.testing.assert_allclose(results["example_proba_row_sums"], 1.0, rtol=1e-12)
     assert results["example_accuracy"] > 0.9
     assert results["example_init_raw"].shape == (10,)

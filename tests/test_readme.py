@@ -161,3 +161,19 @@ def test_the_readme_dask_block_runs():
         ns = dask_data(client)
         exec(compile(code, f"README.md:{line}", "exec"), ns)
         CHECKS[-1][1](ns)
+
+
+def test_the_readme_compare_output_is_what_compare_prints(capsys):
+    from boostobj import cli
+
+    assert cli.main(["compare", "--no-progress"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    text = README.read_text(encoding="utf-8")
+    block = text.split("    boostobj compare\n\n```\n", 1)[1].split("```", 1)[0].splitlines()
+
+    def scores(lines):
+        # Every line but the timings: the last column of the runs' rows.
+        rows = [line.split() for line in lines if line.split()]
+        return [r[:-1] if r[0] in ("xgboost", "lightgbm") else r for r in rows]
+
+    assert scores(block) == scores(printed)
