@@ -89,3 +89,22 @@ def make_problem(
 def seed_for(*parts) -> int:
     """A reproducible seed from test parameters (hash() is salted per process)."""
     return zlib.crc32(repr(parts).encode())
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A dask client of a 2-worker x 1-thread LocalCluster in this process, on loopback."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=False,
+            protocol="tcp",
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as c,
+    ):
+        yield c

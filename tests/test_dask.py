@@ -1,8 +1,9 @@
 """Distributed training with xgboost.dask and lightgbm.dask on a 2-worker LocalCluster.
 
-The cluster runs in this process (``processes=False``, 2 workers x 1 thread,
-TCP on 127.0.0.1, no dashboard), so the engines' own collectives (XGBoost's
-tracker, LightGBM's sockets) connect over loopback only. "Ran on the
+The cluster (``client``, a fixture of conftest.py) runs in this process
+(``processes=False``, 2 workers x 1 thread, TCP on 127.0.0.1, no dashboard),
+so the engines' own collectives (XGBoost's tracker, LightGBM's sockets)
+connect over loopback only. "Ran on the
 workers" is shown by an objective that records, in the ``distributed.Worker``
 object of the thread calling it, how many rows it was given: each worker must
 have seen only its own partitions, together all rows, and nothing outside a
@@ -23,7 +24,7 @@ import numpy as np
 import pytest
 import xgboost as xgb
 import xgboost.dask as xgb_dask
-from distributed import Client, LocalCluster, get_worker
+from distributed import get_worker
 
 import boostobj.lightgbm as bl
 import boostobj.xgboost as bx
@@ -68,22 +69,6 @@ class CountingBrier(_Counting, WeightedBrier):
 
 OBJECTIVES = {"xent": CountingXent, "brier": CountingBrier}
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-@pytest.fixture(scope="module")
-def client():
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=False,
-            protocol="tcp",
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as c,
-    ):
-        yield c
 
 
 @pytest.fixture

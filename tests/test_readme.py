@@ -143,24 +143,11 @@ def test_a_readme_block_runs(index, namespace):
     namespace.update({k: v for k, v in ns.items() if k in ("obj", "labels", "raw", "weight")})
 
 
-def test_the_readme_dask_block_runs():
-    from dask.distributed import Client, LocalCluster
-
+def test_the_readme_dask_block_runs(client):
     line, code = python_blocks()[-1]
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=False,
-            protocol="tcp",
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        ns = dask_data(client)
-        exec(compile(code, f"README.md:{line}", "exec"), ns)
-        CHECKS[-1][1](ns)
+    ns = dask_data(client)
+    exec(compile(code, f"README.md:{line}", "exec"), ns)
+    CHECKS[-1][1](ns)
 
 
 def test_the_readme_compare_output_is_what_compare_prints(capsys):

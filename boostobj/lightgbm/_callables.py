@@ -201,7 +201,10 @@ class _SklearnMetric(_Wrapper):
         preds = _check_preds(y_pred)
         targets = _array_targets(y_true, weight)
         _check_fits(targets, self.obj, preds, "evaluation")
-        return self.name, _mean_loss(self.obj, targets, preds), False
+        return self.name, self._value(targets, preds), False
+
+    def _value(self, targets: Targets, preds: np.ndarray) -> float:
+        return _mean_loss(self.obj, targets, preds)
 
 
 def sklearn_objective(

@@ -19,16 +19,10 @@ from sklearn.utils.validation import column_or_1d
 
 from .._classifier import class_priors, classifier_objective, eval_probabilities, on_engine_threads
 from .._engine import check_class_weight_fits
+from .._validation import Targets
 from ..objectives import BaseObjective, SoftmaxCrossEntropy
-from ._callables import (
-    _check_fits,
-    _check_preds,
-    _Wrapper,
-    objective,
-    sklearn_metric,
-)
+from ._callables import _SklearnMetric, objective, sklearn_metric
 from ._model import add_init_raw
-from ._targets import _array_targets
 
 __all__ = ["Classifier"]
 
@@ -106,7 +100,7 @@ def _translate_metrics(names: list[str], n_classes: int, top_k: int) -> tuple[li
     return callables, builtin
 
 
-class _SklearnError(_Wrapper):
+class _SklearnError(_SklearnMetric):
     """LightGBM's ``multi_error``/``binary_error`` on probabilities, weighted.
 
     A row is an error when more than ``top_k`` classes score at least as
@@ -116,26 +110,20 @@ class _SklearnError(_Wrapper):
     __slots__ = ("top_k",)
 
     def __init__(self, name: str, top_k: int = 1) -> None:
-        self.obj = SoftmaxCrossEntropy()
-        self.name = name
+        super().__init__(SoftmaxCrossEntropy(), name)
         self.top_k = top_k
 
     def __deepcopy__(self, memo: dict) -> _SklearnError:
         return type(self)(self.name, self.top_k)
 
-    def __call__(
-        self, y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None
-    ) -> tuple[str, float, bool]:
-        preds = _check_preds(y_pred)
-        targets = _array_targets(y_true, weight)
-        _check_fits(targets, self.obj, preds, "evaluation")
+    def _value(self, targets: Targets, preds: np.ndarray) -> float:
+        if not preds.shape[0]:
+            return 0.0
         raw = np.column_stack([np.zeros_like(preds), preds]) if preds.ndim == 1 else preds
         codes = targets._labels.astype(np.intp)  # class ids: LightGBM label-encodes y
         at_label = raw[np.arange(raw.shape[0]), codes]
         wrong = (raw >= at_label[:, None]).sum(axis=1) > self.top_k
-        sw = targets.sample_weight
-        value = float(np.average(wrong, weights=sw)) if raw.shape[0] else 0.0
-        return self.name, value, False
+        return float(np.average(wrong, weights=targets.sample_weight))
 
 
 class _OnProbabilities:
