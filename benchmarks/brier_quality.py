@@ -234,20 +234,33 @@ def scores(y: np.ndarray, proba: np.ndarray, true_proba: np.ndarray | None) -> d
 
 
 # ----------------------------------------------------------------- models
-def make_model(engine: str, objective: str | None, protocol: str, n_classes: int) -> Any:
-    """An unfitted classifier; ``objective`` None is the engine's built-in objective."""
+def make_model(
+    engine: str,
+    objective: str | None,
+    protocol: str,
+    n_classes: int,
+    hessian_scale: float = 1.0,
+    stop_on_logloss: bool = False,
+) -> Any:
+    """An unfitted classifier; ``objective`` None is the engine's built-in objective.
+
+    ``stop_on_logloss`` makes a boostobj objective's model report (and stop
+    on) the engine's log-loss instead of its own loss.
+    """
     rounds = FIXED_ROUNDS if protocol == "fixed" else MAX_ROUNDS
     params: dict[str, Any] = {"n_estimators": rounds, **ENGINE_PARAMS[engine]}
     obj = None
     if objective is not None:
         import boostobj
 
-        obj = getattr(boostobj, objective)(n_threads=1)
+        obj = getattr(boostobj, objective)(hessian_scale=hessian_scale, n_threads=1)
     if engine == "xgboost":
         import xgboost as xgb
 
         if protocol == "early":
             params["early_stopping_rounds"] = PATIENCE
+        if stop_on_logloss and obj is not None:
+            params["eval_metric"] = "logloss" if n_classes == 2 else "mlogloss"
         if obj is None:
             return xgb.XGBClassifier(**params)
         from boostobj.xgboost import Classifier
@@ -255,6 +268,8 @@ def make_model(engine: str, objective: str | None, protocol: str, n_classes: int
         return Classifier(objective=obj, **params)
     import lightgbm as lgb
 
+    if stop_on_logloss and obj is not None:
+        params["metric"] = "binary_logloss" if n_classes == 2 else "multi_logloss"
     if obj is None:
         return lgb.LGBMClassifier(**params)
     from boostobj.lightgbm import Classifier
@@ -354,8 +369,11 @@ class Config:
     engines: Sequence[str] = ENGINES
     protocols: Sequence[str] = PROTOCOLS
     rules: Sequence[str] = ("prior",)
+    hessian_scale: str = "1"
+    stop_on_logloss: bool = False
     objectives: Sequence[str] = OBJECTIVES
     n_splits: int = 5
+    seed: int = 0  # of the folds, the validation splits and the label noise
     n_synthetic: int = 6000
     calibration: bool = True
 
@@ -367,7 +385,7 @@ def run_fold(cfg: Config, data: Data, engine: str, train, test, fold: int) -> li
     k = data.n_classes
     X_all, y_all = data.X[train], data.y[train]
     if data.label_noise:
-        y_all = replace_labels(y_all, k, data.label_noise, seed=fold)
+        y_all = replace_labels(y_all, k, data.label_noise, seed=1000 * cfg.seed + fold)
     X_test, y_test = data.X[test], data.y[test]
     true_test = None if data.true_proba is None else data.true_proba[test]
     rows = []
@@ -393,7 +411,11 @@ def run_fold(cfg: Config, data: Data, engine: str, train, test, fold: int) -> li
             X, y, valid = X_all, y_all, None
         else:
             X, X_val, y, y_val = train_test_split(
-                X_all, y_all, test_size=VALIDATION, stratify=y_all, random_state=fold
+                X_all,
+                y_all,
+                test_size=VALIDATION,
+                stratify=y_all,
+                random_state=1000 * cfg.seed + fold,
             )
             valid = (X_val, y_val)
         start = time.perf_counter()
@@ -407,7 +429,10 @@ def run_fold(cfg: Config, data: Data, engine: str, train, test, fold: int) -> li
             seconds = time.perf_counter() - start
             for method, proba in probas.items():
                 record(protocol, f"built-in + {method}", "-", 1.0, proba, rounds, seconds)
+        h = 1.0 if cfg.hessian_scale == "1" else engine_factor(engine, k)
         for objective in cfg.objectives:
+            name = objective if cfg.hessian_scale == "1" else f"{objective}(hessian_scale=engine)"
+            name += ", stopped on log-loss" if cfg.stop_on_logloss and protocol == "early" else ""
             done: dict[float, dict] = {}
             for rule in cfg.rules:
                 scale = loss_scale(rule, objective, engine, y, k)
@@ -415,12 +440,12 @@ def run_fold(cfg: Config, data: Data, engine: str, train, test, fold: int) -> li
                     rows.append({**done[scale], "rule": rule})
                     continue
                 start = time.perf_counter()
-                model = make_model(engine, objective, protocol, k)
+                model = make_model(engine, objective, protocol, k, h, cfg.stop_on_logloss)
                 weight = None if scale == 1.0 else np.full(y.shape[0], scale)
                 rounds = fit(engine, model, X, y, weight, valid)
                 seconds = time.perf_counter() - start
                 proba = model.predict_proba(X_test)
-                record(protocol, objective, rule, scale, proba, rounds, seconds)
+                record(protocol, name, rule, scale, proba, rounds, seconds)
                 done[scale] = rows[-1]
     return rows
 
@@ -432,7 +457,8 @@ def run(cfg: Config, log=print) -> list[dict]:
     rows = []
     for name in cfg.datasets:
         data = load(name, cfg.n_synthetic)
-        splits = StratifiedKFold(cfg.n_splits, shuffle=True, random_state=0).split(data.X, data.y)
+        folds = StratifiedKFold(cfg.n_splits, shuffle=True, random_state=cfg.seed)
+        splits = folds.split(data.X, data.y)
         for fold, (train, test) in enumerate(splits):
             for engine in cfg.engines:
                 start = time.perf_counter()
@@ -493,7 +519,19 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
         dest="rules",
         help="loss scale rules for boostobj's objectives: none, prior, engine or a number",
     )
+    parser.add_argument(
+        "--hessian-scale",
+        choices=("1", "engine"),
+        default="1",
+        help="hessian_scale of boostobj's objectives: 1, or the built-in's factor (engine_factor)",
+    )
+    parser.add_argument(
+        "--stop-on-logloss",
+        action="store_true",
+        help="early-stop boostobj's objectives on the engine's log-loss, not their own loss",
+    )
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0, help="of the folds and validation splits")
     parser.add_argument("--n-synthetic", type=int, default=6000)
     parser.add_argument("--no-calibration", action="store_true")
     parser.add_argument("--quick", action="store_true", help="2 folds, small synthetic data")
@@ -504,8 +542,11 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
         engines=args.engines,
         protocols=args.protocols,
         rules=args.rules,
+        hessian_scale=args.hessian_scale,
+        stop_on_logloss=args.stop_on_logloss,
         objectives=args.objectives,
         n_splits=2 if args.quick else args.folds,
+        seed=args.seed,
         n_synthetic=600 if args.quick else args.n_synthetic,
         calibration=not args.no_calibration,
     )
