@@ -368,7 +368,7 @@ class Config:
     datasets: Sequence[str] = DATASETS
     engines: Sequence[str] = ENGINES
     protocols: Sequence[str] = PROTOCOLS
-    rules: Sequence[str] = ("prior",)
+    rules: Sequence[str] = ("none", "engine")
     hessian_scale: str = "1"
     stop_on_logloss: bool = False
     objectives: Sequence[str] = OBJECTIVES
@@ -515,7 +515,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
         "--scale-rule",
         nargs="+",
         type=check_rule,
-        default=["prior"],
+        default=["none", "engine"],
         dest="rules",
         help="loss scale rules for boostobj's objectives: none, prior, engine or a number",
     )
