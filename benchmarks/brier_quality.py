@@ -44,7 +44,7 @@ always computed from ``predict_proba``, so they are the unscaled ones. Rules:
 Run from the repository root (about 10 minutes on 2 cores)::
 
     python benchmarks/brier_quality.py
-    python benchmarks/brier_quality.py --quick            # smoke run, seconds
+    python benchmarks/brier_quality.py --quick   # smoke run: 2 folds, about 2 minutes
     python benchmarks/brier_quality.py --scale-rule none prior engine 25 \\
         --datasets digits synthetic --engines xgboost
 """
