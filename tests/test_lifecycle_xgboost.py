@@ -309,12 +309,13 @@ def test_classifier_named_metrics_and_callables_see_probabilities(binary):
         seen.append(y_score)
         return roc_auc_score(y_true, y_score) if binary else log_loss(y_true, y_score)
 
-    model = bx.Classifier(eval_metric=score, **SKPARAMS)
-    model.fit(xtr, ytr, eval_set=[(xte, yte)], verbose=False)
-    proba = model.predict_proba(xte)
-    # As XGBClassifier's built-in objective gives them: P(class 1), or (n, K).
-    np.testing.assert_allclose(seen[-1], proba[:, 1] if binary else proba, rtol=1e-6)
-    expected = roc_auc_score(yte, proba[:, 1]) if binary else log_loss(yte, proba)
-    np.testing.assert_allclose(
-        model.evals_result()["validation_0"]["score"][-1], expected, rtol=1e-6
-    )
+    for eval_metric in (score, [named, score]):
+        model = bx.Classifier(eval_metric=eval_metric, **SKPARAMS)
+        model.fit(xtr, ytr, eval_set=[(xte, yte)], verbose=False)
+        assert model.get_params()["eval_metric"] == eval_metric  # the user's, restored
+        proba = model.predict_proba(xte)
+        # As XGBClassifier's built-in objective gives them: P(class 1), or (n, K).
+        np.testing.assert_allclose(seen[-1], proba[:, 1] if binary else proba, rtol=1e-6)
+        expected = roc_auc_score(yte, proba[:, 1]) if binary else log_loss(yte, proba)
+        curve = model.evals_result()["validation_0"]
+        np.testing.assert_allclose(curve["score"][-1], expected, rtol=1e-6)

@@ -244,6 +244,8 @@ class Classifier(xgb.XGBClassifier):
             self.eval_metric = _SklearnMetric(run)
         elif callable(self.eval_metric):
             self.eval_metric = _OnProbabilities(self.eval_metric)
+        elif isinstance(self.eval_metric, (list, tuple)):  # names and at most one callable
+            self.eval_metric = [_OnProbabilities(m) if callable(m) else m for m in self.eval_metric]
         try:
             super().fit(
                 X,
