@@ -870,7 +870,12 @@ def test_quality_on_digits_against_the_builtin_objective():
         'WeightedBrier(hessian="exact", min_hessian=1e-3)': exact,
     }
     assert sorted(table) == sorted(readme_labels)
+    # The built-in objective's own figures are xgboost 3.2's: 3.0 and 3.1 estimate
+    # its starting scores differently (boostobj's rows are the same in all three).
+    builtin_as_documented = tuple(int(v) for v in xgb.__version__.split(".")[:2]) >= (3, 2)
     for label, model in readme_labels.items():
+        if model == builtin and not builtin_as_documented:
+            continue
         printed = [
             fixed4(result[setting][model][metric])
             for setting in ("defaults", "light")
@@ -880,13 +885,17 @@ def test_quality_on_digits_against_the_builtin_objective():
     # ... and so are the XGBoost figures quoted in "Which Hessian?".
     prose = " ".join(readme_text().split())
     light, default = result["light"], result["defaults"]
-    for quoted in (
-        f"log-loss {fixed4(light[xent]['log_loss'])} vs {fixed4(light[builtin]['log_loss'])}",
+    quotes = [
         f"{fixed4(light[gn]['brier'])} vs {fixed4(light[exact]['brier'])} (XGBoost",
-        f"Brier {fixed4(default[gn]['brier'])} vs the built-in's "
-        f"{fixed4(default[builtin]['brier'])}",
         f"({fixed4(light[gn]['brier'])}, {fixed4(light[gn]['log_loss'])})",
-    ):
+    ]
+    if builtin_as_documented:
+        quotes += [
+            f"log-loss {fixed4(light[xent]['log_loss'])} vs {fixed4(light[builtin]['log_loss'])}",
+            f"Brier {fixed4(default[gn]['brier'])} vs the built-in's "
+            f"{fixed4(default[builtin]['brier'])}",
+        ]
+    for quoted in quotes:
         assert quoted in prose, quoted
     for setting in ("defaults", "light"):
         r = result[setting]
