@@ -20,8 +20,6 @@ BLOCK_ELEMENTS = 1 << 17
 # Soft-label rows must sum to one within this absolute tolerance.
 SOFT_LABEL_SUM_TOL = 1e-3
 
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
 
 def row_blocks(n: int, n_columns: int):
     """Yield slices of about ``BLOCK_ELEMENTS`` elements over ``n`` rows."""

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._engine import check_class_weight_fits, engine_float32
 from .._engine import check_objective as _check_objective
-from .._engine import engine_float32
 from .._validation import Targets, _describe
 from ..objectives import BaseObjective
 from ._targets import _array_targets, _dataset_targets
@@ -40,12 +40,7 @@ def _check_fits(targets: Targets, obj: BaseObjective, preds: np.ndarray, role: s
     """Raise ``ValueError`` naming the Dataset and num_class if they disagree."""
     single = preds.ndim == 1
     k = 2 if single else preds.shape[1]
-    cw = obj.class_weight
-    if cw is not None and np.shape(cw)[0] != k:
-        raise ValueError(
-            f"the objective's class_weight has {np.shape(cw)[0]} entries, which does not "
-            f"fit {_model_text(preds)}"
-        )
+    check_class_weight_fits(obj, k, f"LightGBM trains {_model_text(preds)}")
     try:
         targets.check_fits(preds.shape[0], k, single)
     except ValueError as exc:
