@@ -1,19 +1,35 @@
-"""End-to-end training time: boostobj objective vs the engine's built-in one.
+"""Training time on every adapter path: boostobj's objective vs the engine's built-in one.
 
-Run: python benchmarks/bench_training.py [--n 200000] [--features 50] [--k 10]
-                                          [--rounds 50] [--repeats 3] [--threads 2]
+Run: python benchmarks/bench_training.py [--n 40000] [--features 20] [--k 5]
+        [--rounds 120] [--repeats 3] [--threads default 1 2 all]
+        [--paths native sklearn classifier dask] [--engines xgboost lightgbm]
 
-Both engines train with the histogram method on the same synthetic data, once
-with their compiled softmax objective and once with SoftmaxCrossEntropy
-scaled to the engine's convention (the same model), interleaved, and the
-table reports median seconds, their ratio, and the seconds spent inside the
-boostobj objective itself. The objective runs on as many threads as the
-engine (``n_threads``), with the default backend (numba when installed).
+For each engine, path and thread setting the same model is trained twice,
+interleaved: once with the engine's compiled softmax objective and once with
+``SoftmaxCrossEntropy`` scaled to the engine's convention (``hessian_scale``
+2 in XGBoost, K / (K - 1) in LightGBM), so the trees are the same. Paths:
+
+- ``native``: ``xgboost.train`` / ``lightgbm.train`` with ``objective(obj)``;
+- ``sklearn``: a plain ``XGBClassifier`` / ``LGBMClassifier`` with
+  ``sklearn_objective(obj)``;
+- ``classifier``: boostobj's ``Classifier`` against the engine's own
+  classifier (both start from the class priors);
+- ``dask``: the engine's Dask front end (``xgboost.dask.train``,
+  ``lightgbm.dask.DaskLGBMClassifier``) on a one-worker LocalCluster whose
+  worker has the thread count under test.
+
+Thread settings: ``default`` sets nothing (each engine then uses every core,
+boostobj's Classifier follows the engine, the objective of the other paths
+keeps its default of one thread); a number or ``all`` sets the engine's
+``nthread`` / ``n_jobs`` and, on the native and sklearn paths, the
+objective's ``n_threads`` to it, as the README advises. The table reports
+medians of the interleaved runs and their ratio (boostobj / built-in).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
@@ -25,23 +41,6 @@ import boostobj
 from boostobj import SoftmaxCrossEntropy
 
 
-class Timed:
-    """Wrap an engine objective callable and add up the time spent in it."""
-
-    def __init__(self, fn):
-        self.fn = fn
-        self.seconds = 0.0
-
-    def __call__(self, *args):
-        t0 = time.perf_counter()
-        out = self.fn(*args)
-        self.seconds += time.perf_counter() - t0
-        return out
-
-    def __deepcopy__(self, memo):  # lightgbm copies params; keep the counter shared
-        return self
-
-
 def make_data(n, d, k, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, d)).astype(np.float32)
@@ -50,102 +49,209 @@ def make_data(n, d, k, seed=0):
     return X, y
 
 
-def xgboost_runs(X, y, k, rounds, threads):
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def thread_params(setting):
+    """(engine threads or None for the default, objective n_threads or None)."""
+    if setting == "default":
+        return None, None
+    threads = cores() if setting == "all" else int(setting)
+    return threads, threads
+
+
+def xgboost_path(path, X, y, k, rounds, setting, client=None):
     import xgboost as xgb
 
     import boostobj.xgboost as bx
 
-    dtrain = xgb.DMatrix(X, label=y, nthread=threads)
-    base = {"tree_method": "hist", "max_depth": 6, "eta": 0.1, "nthread": threads}
-    base["num_class"] = k
-    # The built-in objective estimates a starting score; start both from 0.
-    base["base_score"] = 0.5
-
-    def builtin():
-        xgb.train(
-            {**base, "objective": "multi:softprob", "eval_metric": "mlogloss"}, dtrain, rounds
+    threads, obj_threads = thread_params(setting)
+    xent = SoftmaxCrossEntropy(hessian_scale=2.0 if k > 2 else 1.0, n_threads=obj_threads)
+    est = {"n_estimators": rounds, "tree_method": "hist", "max_depth": 6}
+    if threads is not None:
+        est["n_jobs"] = threads
+    if path == "native":
+        params = {"tree_method": "hist", "max_depth": 6, "num_class": k, "base_score": 0.5}
+        if threads is not None:
+            params["nthread"] = threads
+        dtrain = xgb.DMatrix(X, label=y, nthread=threads or -1)
+        softprob = {**params, "objective": "multi:softprob"}
+        return (
+            lambda: xgb.train({**softprob, "eval_metric": "mlogloss"}, dtrain, rounds),
+            lambda: xgb.train(
+                {**softprob, "disable_default_eval_metric": 1},
+                dtrain,
+                rounds,
+                obj=bx.objective(xent),
+            ),
         )
-        return 0.0
+    if path == "sklearn":
+        return (
+            lambda: xgb.XGBClassifier(**est).fit(X, y),
+            lambda: xgb.XGBClassifier(objective=bx.sklearn_objective(xent), **est).fit(X, y),
+        )
+    if path == "classifier":
+        xent.n_threads = None  # the Classifier follows the engine's threads
+        return (
+            lambda: xgb.XGBClassifier(**est).fit(X, y),
+            lambda: bx.Classifier(objective=xent, **est).fit(X, y),
+        )
+    import dask.array as da
+    import xgboost.dask as xgb_dask
 
-    def custom():
-        xent = SoftmaxCrossEntropy(hessian_scale=2.0, min_hessian=1e-16, n_threads=threads)
-        timed = Timed(bx.objective(xent))
-        params = {**base, "objective": "multi:softprob", "disable_default_eval_metric": 1}
-        xgb.train(params, dtrain, rounds, obj=timed)
-        return timed.seconds
+    Xd = da.from_array(X, chunks=(X.shape[0] // 2, X.shape[1]))
+    yd = da.from_array(y, chunks=X.shape[0] // 2)
+    params = {"tree_method": "hist", "max_depth": 6, "num_class": k, "base_score": 0.5}
+    params.update(objective="multi:softprob", verbosity=0)
+    if threads is not None:
+        params["nthread"] = threads
+    dtrain = xgb_dask.DaskDMatrix(client, Xd, yd)
+    return (
+        lambda: xgb_dask.train(client, {**params, "eval_metric": "mlogloss"}, dtrain, rounds),
+        lambda: xgb_dask.train(
+            client,
+            {**params, "disable_default_eval_metric": 1},
+            dtrain,
+            rounds,
+            obj=bx.objective(xent),
+        ),
+    )
 
-    return builtin, custom
 
-
-def lightgbm_runs(X, y, k, rounds, threads):
+def lightgbm_path(path, X, y, k, rounds, setting, client=None):
     import lightgbm as lgb
 
     import boostobj.lightgbm as bl
 
-    base = {
-        "num_class": k,
-        "num_threads": threads,
-        "verbose": -1,
-        "metric": "None",
-        "learning_rate": 0.1,
-        "num_leaves": 31,
-        "boost_from_average": False,
-    }
-    dtrain = lgb.Dataset(X, label=y, params={"verbose": -1}).construct()
-
-    def builtin():
-        lgb.train({**base, "objective": "multiclass"}, dtrain, rounds)
-        return 0.0
-
-    def custom():
-        timed = Timed(
-            bl.objective(SoftmaxCrossEntropy(hessian_scale=k / (k - 1), n_threads=threads))
+    threads, obj_threads = thread_params(setting)
+    xent = SoftmaxCrossEntropy(hessian_scale=k / (k - 1) if k > 2 else 1.0, n_threads=obj_threads)
+    est = {"n_estimators": rounds, "verbose": -1}
+    if threads is not None:
+        est["n_jobs"] = threads
+    if path == "native":
+        base = {"num_class": k, "verbose": -1, "metric": "None", "boost_from_average": False}
+        if threads is not None:
+            base["num_threads"] = threads
+        dtrain = lgb.Dataset(X, label=y, params={"verbose": -1}).construct()
+        return (
+            lambda: lgb.train({**base, "objective": "multiclass"}, dtrain, rounds),
+            lambda: lgb.train({**base, "objective": bl.objective(xent)}, dtrain, rounds),
         )
-        lgb.train({**base, "objective": timed}, dtrain, rounds)
-        return timed.seconds
+    # The built-in multiclass estimator starts from the priors (boost_from_average).
+    if path == "sklearn":
+        return (
+            lambda: lgb.LGBMClassifier(**est).fit(X, y),
+            lambda: lgb.LGBMClassifier(objective=bl.sklearn_objective(xent), **est).fit(X, y),
+        )
+    if path == "classifier":
+        xent.n_threads = None  # the Classifier follows the engine's threads
+        return (
+            lambda: lgb.LGBMClassifier(**est).fit(X, y),
+            lambda: bl.Classifier(objective=xent, **est).fit(X, y),
+        )
+    import dask.array as da
+    import lightgbm.dask as lgb_dask
 
-    return builtin, custom
+    Xd = da.from_array(X, chunks=(X.shape[0] // 2, X.shape[1]))
+    yd = da.from_array(y, chunks=X.shape[0] // 2)
+    # lightgbm.dask takes the worker's thread count whatever is passed.
+    est.pop("n_jobs", None)
+    est["client"] = client
+    return (
+        lambda: lgb_dask.DaskLGBMClassifier(**est).fit(Xd, yd),
+        lambda: lgb_dask.DaskLGBMClassifier(objective=bl.sklearn_objective(xent), **est).fit(
+            Xd, yd
+        ),
+    )
 
 
-def main(argv=None) -> None:
+@contextlib.contextmanager
+def local_cluster(setting):
+    """A one-worker LocalCluster with the setting's thread count."""
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    threads = cores() if setting in ("default", "all") else int(setting)
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=threads, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def measure(builtin, custom, repeats):
+    builtin()  # warm up: imports, compiled kernels, thread pools
+    custom()
+    t_builtin, t_custom = [], []
+    for _ in range(repeats):
+        for fn, times in ((builtin, t_builtin), (custom, t_custom)):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+    return statistics.median(t_builtin), statistics.median(t_custom)
+
+
+def quiet_engines() -> None:
+    """Keep the engines' Dask set-up messages out of the table."""
+    import logging
+    import warnings
+
+    import lightgbm
+
+    logger = logging.getLogger("lightgbm")
+    logger.setLevel(logging.WARNING)
+    lightgbm.register_logger(logger)
+    warnings.filterwarnings("ignore", message="Parameter n_jobs will be ignored")
+
+
+def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=200_000)
-    parser.add_argument("--features", type=int, default=50)
-    parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--n", type=int, default=40_000)
+    parser.add_argument("--features", type=int, default=20)
+    parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=120)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--engines", default="xgboost,lightgbm")
+    parser.add_argument("--threads", nargs="+", default=["default", "1", "2", "all"])
+    parser.add_argument("--paths", nargs="+", default=["native", "sklearn", "classifier", "dask"])
+    parser.add_argument("--engines", nargs="+", default=["xgboost", "lightgbm"])
     args = parser.parse_args(argv)
     X, y = make_data(args.n, args.features, args.k)
     import lightgbm
     import xgboost
 
+    quiet_engines()
     print(
         f"n={args.n} features={args.features} K={args.k} rounds={args.rounds} "
-        f"threads={args.threads} repeats={args.repeats} (medians of interleaved runs)"
+        f"repeats={args.repeats}; {cores()} cores; medians of interleaved runs"
     )
     print(
         f"numpy {np.__version__}, xgboost {xgboost.__version__}, lightgbm {lightgbm.__version__}, "
-        f"boostobj {boostobj.__version__}, {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} logical cores, objective backend "
+        f"boostobj {boostobj.__version__}, {platform.machine()}, objective backend "
         f"{SoftmaxCrossEntropy().active_backend}"
     )
-    header = ("engine", "built-in s", "boostobj s", "ratio", "in objective s")
-    print("{:9s} {:>11s} {:>11s} {:>7s} {:>15s}".format(*header))
-    for engine in args.engines.split(","):
-        runs = {"xgboost": xgboost_runs, "lightgbm": lightgbm_runs}[engine]
-        builtin, custom = runs(X, y, args.k, args.rounds, args.threads)
-        t_builtin, t_custom, t_inside = [], [], []
-        for _ in range(args.repeats):
-            t0 = time.perf_counter()
-            builtin()
-            t_builtin.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            t_inside.append(custom())
-            t_custom.append(time.perf_counter() - t0)
-        b, c = statistics.median(t_builtin), statistics.median(t_custom)
-        print(f"{engine:9s} {b:11.2f} {c:11.2f} {c / b:6.3f}x {statistics.median(t_inside):15.2f}")
+    header = ("engine", "path", "threads", "built-in s", "boostobj s", "ratio")
+    print("{:9s} {:11s} {:>8s} {:>11s} {:>11s} {:>7s}".format(*header))
+    rows = []
+    for engine in args.engines:
+        make = {"xgboost": xgboost_path, "lightgbm": lightgbm_path}[engine]
+        for path in args.paths:
+            for setting in args.threads:
+                with contextlib.ExitStack() as stack:
+                    client = None
+                    if path == "dask":
+                        client = stack.enter_context(local_cluster(setting))
+                    builtin, custom = make(path, X, y, args.k, args.rounds, setting, client)
+                    b, c = measure(builtin, custom, args.repeats)
+                rows.append(
+                    {"engine": engine, "path": path, "threads": setting, "builtin": b, "custom": c}
+                )
+                print(f"{engine:9s} {path:11s} {setting:>8s} {b:11.2f} {c:11.2f} {c / b:6.3f}x")
+    return rows
 
 
 if __name__ == "__main__":

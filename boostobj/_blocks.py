@@ -8,7 +8,7 @@ from typing import Literal
 
 import numpy as np
 
-from ._validation import Targets, bad_label_message, row_blocks
+from ._validation import BLOCK_ELEMENTS, Targets, bad_label_message, row_blocks
 
 
 class Block:
@@ -174,21 +174,66 @@ def strided_ok(a: np.ndarray) -> bool:
     return a.ndim == 2 and all(s > 0 and s % a.itemsize == 0 for s in a.strides)
 
 
-def run_blocks(
-    n: int, n_columns: int, n_threads: int, work: Callable[[Iterable[slice]], None]
-) -> None:
-    """Call ``work`` on row blocks, split into ``n_threads`` contiguous groups.
+# Work a thread must get before a second one starts. An engine calls the
+# objective right after one of its OpenMP regions, whose worker threads keep
+# spinning on the cores for a few milliseconds; a thread of ours started then
+# waits for them, and a short call is over before it would gain anything
+# (measured in benchmarks/bench_threads.py). 2**21 elements take about 7 ms
+# in the compiled kernels.
+MIN_THREAD_ELEMENTS = 1 << 21
 
-    numpy releases the GIL inside its loops, so the groups run in parallel.
-    Each group gets whole blocks, so results do not depend on ``n_threads``.
+# Largest row block of the compiled kernels writing straight into the
+# outputs: they chunk rows in L1 cache themselves and need no scratch, so
+# larger blocks only save the per-block Python work (and the GIL hand-overs
+# between threads that come with it).
+KERNEL_BLOCK_ELEMENTS = 1 << 20
+
+
+def thread_count(n_elements: int, n_threads: int) -> int:
+    """Threads worth starting for ``n_elements``: at most ``n_threads``, each with
+    at least ``MIN_THREAD_ELEMENTS``."""
+    return max(1, min(int(n_threads), n_elements // MIN_THREAD_ELEMENTS))
+
+
+def run_blocks(
+    n: int,
+    n_columns: int,
+    n_threads: int,
+    work: Callable[[Iterable[slice]], None],
+    *,
+    large_blocks: bool = False,
+) -> None:
+    """Call ``work`` on row blocks, split into contiguous groups, one per thread.
+
+    At most ``n_threads`` threads, fewer when the work is small (see
+    ``thread_count``); the calling thread takes the first group. numpy and
+    the compiled kernels release the GIL, so the groups run in parallel.
+    Blocks are ``BLOCK_ELEMENTS`` large, or with ``large_blocks`` (for work
+    that needs no per-block scratch) up to ``KERNEL_BLOCK_ELEMENTS``, small
+    enough to give each thread several. The default block grid does not
+    depend on ``n_threads``, and the compiled kernels compute row by row, so
+    no result depends on the number of threads.
     """
-    blocks = list(row_blocks(n, n_columns))
-    groups = max(1, min(int(n_threads), len(blocks)))
+    n_elements = n * max(1, n_columns)
+    threads = thread_count(n_elements, n_threads)
+    size = BLOCK_ELEMENTS
+    if large_blocks:
+        size = max(BLOCK_ELEMENTS, min(KERNEL_BLOCK_ELEMENTS, n_elements // (4 * threads)))
+    blocks = list(row_blocks(n, n_columns, size))
+    groups = max(1, min(threads, len(blocks)))
     if groups == 1:
         work(blocks)
         return
     bounds = np.linspace(0, len(blocks), groups + 1).astype(int)
-    with ThreadPoolExecutor(max_workers=groups) as pool:
-        futures = [pool.submit(work, blocks[bounds[i] : bounds[i + 1]]) for i in range(groups)]
+    parts = [blocks[bounds[i] : bounds[i + 1]] for i in range(groups)]
+    with ThreadPoolExecutor(max_workers=groups - 1) as pool:
+        futures = [pool.submit(work, part) for part in parts[1:]]
+        try:
+            work(parts[0])
+        finally:
+            # The other groups write into the same outputs: wait for them
+            # before returning or raising.
+            for future in futures:
+                future.exception()
         for future in futures:
             future.result()

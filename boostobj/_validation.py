@@ -21,9 +21,10 @@ BLOCK_ELEMENTS = 1 << 17
 SOFT_LABEL_SUM_TOL = 1e-3
 
 
-def row_blocks(n: int, n_columns: int):
-    """Yield slices of about ``BLOCK_ELEMENTS`` elements over ``n`` rows."""
-    step = max(1, BLOCK_ELEMENTS // max(1, n_columns))
+def row_blocks(n: int, n_columns: int, block_elements: int | None = None):
+    """Yield slices of about ``block_elements`` elements (default ``BLOCK_ELEMENTS``)."""
+    size = BLOCK_ELEMENTS if block_elements is None else block_elements
+    step = max(1, size // max(1, n_columns))
     for start in range(0, n, step):
         yield slice(start, min(n, start + step))
 

@@ -40,6 +40,16 @@ def backend(request):
     return request.param
 
 
+@pytest.fixture
+def threads_on_small_arrays(monkeypatch):
+    """Let every thread start however small the work, so that tests on small
+    arrays exercise the threaded paths (production waits for
+    ``MIN_THREAD_ELEMENTS`` per thread)."""
+    import boostobj._blocks
+
+    monkeypatch.setattr(boostobj._blocks, "MIN_THREAD_ELEMENTS", 1)
+
+
 @dataclass
 class Problem:
     labels: np.ndarray

@@ -103,7 +103,7 @@ def test_compiled_exp_is_within_two_ulps_of_numpy_down_to_subnormals(dtype):
     assert got[-5:-3].tolist() == [1.0, 1.0] and got[-3] == 0.0 and got[-1] == 0.0
 
 
-def test_thread_count_does_not_change_numba_results():
+def test_thread_count_does_not_change_numba_results(threads_on_small_arrays):
     rng = np.random.default_rng(5)
     p = make_problem(rng, 300_000, 4, labels="soft", weights="2d")
     obj = WeightedBrier(hessian="exact", backend="numba")
@@ -162,7 +162,7 @@ def test_without_numba_auto_falls_back_to_numpy_and_numba_is_refused():
 
 # --------------------------------------------------------------------------
 # Threads: the objective's n_threads, and the Classifiers following n_jobs.
-def test_objective_n_threads_is_validated_and_used_by_default():
+def test_objective_n_threads_is_validated_and_used_by_default(threads_on_small_arrays):
     for bad, exc in ((0, ValueError), (-1, ValueError), (2.0, TypeError), (True, TypeError)):
         with pytest.raises(exc, match="n_threads must be None or"):
             SoftmaxCrossEntropy(n_threads=bad)

@@ -432,7 +432,7 @@ def test_single_output_init_raw_matches_two_columns(objective_name):
 
 
 # ------------------------------------------------------------------- threads
-def test_thread_count_does_not_change_results(objective_name, backend):
+def test_thread_count_does_not_change_results(objective_name, backend, threads_on_small_arrays):
     rng = np.random.default_rng(59)
     p = make_problem(rng, 120_000, 4, labels="hard", weights="1d")  # several blocks
     obj = _objective(objective_name, 4, backend)

@@ -580,7 +580,7 @@ def test_fitted_classifiers_and_objectives_survive_pickling(engine, dumps):
 
 # --------------------------------------------------------------------------
 # Concurrency: one instance from many threads at once equals serial calls.
-def test_one_instance_used_from_threads_at_once_matches_serial_calls():
+def test_one_instance_used_from_threads_at_once_matches_serial_calls(threads_on_small_arrays):
     rng = np.random.default_rng(17)
     obj = WeightedBrier(class_weight=np.linspace(0.5, 2, 6), min_hessian=1e-6)
     jobs = []
