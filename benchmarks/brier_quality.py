@@ -41,12 +41,21 @@ always computed from ``predict_proba``, so they are the unscaled ones. Rules:
   ``K / (K - 1)`` for K > 2, both 1 for two classes);
 - a number: that constant.
 
+Under these rules WeightedBrier is built with ``loss_scale=1.0``, so that
+its own default never adds to the emulated scale. ``--loss-scale`` instead
+passes WeightedBrier's ``loss_scale`` parameter itself (``prior`` or a
+number), in rows named ``loss_scale=...`` whose ``scale`` column is the
+number ``prior`` resolved to on the training fold. Measured on digits, the
+emulation gave the same XGBoost scores as the parameter (to 4 digits), and
+slightly different LightGBM ones (fixed rounds: Brier 0.0421 emulated, 0.0419 with
+the parameter), so LightGBM reads the weights somewhere besides the objective.
+
 Run from the repository root (about 10 minutes on 2 cores)::
 
     python benchmarks/brier_quality.py
     python benchmarks/brier_quality.py --quick   # smoke run: 2 folds, about 2 minutes
     python benchmarks/brier_quality.py --scale-rule none prior engine 25 \\
-        --datasets digits synthetic --engines xgboost
+        --loss-scale prior 1 --datasets digits synthetic --engines xgboost
 """
 
 from __future__ import annotations

@@ -347,7 +347,10 @@ class Targets:
         elif row_w is not None:
             weight_mass[:] = np.sum(row_w, dtype=np.float64)
         else:
-            weight_mass += np.sum(sw, axis=0, dtype=np.float64)
+            # Column by column, summed as a 1-D weight would be: equal per-class
+            # weights then give the same bits as those 1-D weights.
+            for k_ in range(k):
+                weight_mass[k_] = np.sum(np.ascontiguousarray(sw[:, k_]), dtype=np.float64)
         if self._soft or (single_output and not self._whole):
             # (n, K) soft labels, or binary probabilities read as [1 - y, y].
             for rows in row_blocks(n, k):

@@ -34,7 +34,7 @@ def test_prior_scale_is_the_ratio_of_the_objectives_hessians(bench, n_classes):
     labels = rng.choice(n_classes, size=500, p=pi)
     raw = np.tile(np.log(pi), (labels.shape[0], 1))
     _, h_xent = boostobj.SoftmaxCrossEntropy().grad_hess(labels, raw)
-    _, h_brier = boostobj.WeightedBrier().grad_hess(labels, raw)
+    _, h_brier = boostobj.WeightedBrier(loss_scale=1.0).grad_hess(labels, raw)
     measured = h_xent.sum(axis=1).mean() / h_brier.sum(axis=1).mean()
     assert bench.prior_scale(pi) == pytest.approx(measured, rel=1e-12)
     assert bench.prior_scale(np.full(n_classes, 1.0 / n_classes)) == pytest.approx(n_classes / 2)
@@ -44,7 +44,9 @@ def test_prior_scale_single_output_binary(bench):
     a = 0.3
     labels = np.array([0, 1, 1, 0])
     _, h_xent = boostobj.SoftmaxCrossEntropy().grad_hess(labels, np.full(4, np.log(a / (1 - a))))
-    _, h_brier = boostobj.WeightedBrier().grad_hess(labels, np.full(4, np.log(a / (1 - a))))
+    h_brier = boostobj.WeightedBrier(loss_scale=1.0).grad_hess(
+        labels, np.full(4, np.log(a / (1 - a)))
+    )[1]
     assert bench.prior_scale(np.array([1 - a, a])) == pytest.approx(h_xent[0] / h_brier[0])
 
 

@@ -193,7 +193,9 @@ def test_xgboost_dask_train_matches_single_machine(client, rows_seen, name):
     dtrain = xgb_dask.DaskDMatrix(
         client, Xd, yd, weight=wd, base_margin=bx.dask_base_margin(start, Xd)
     )
-    out = xgb_dask.train(client, params, dtrain, rounds, obj=bx.objective(obj))
+    # WeightedBrier's loss_scale="prior", fixed on all the rows before the workers get it.
+    run = bx.dask_pin_loss_scale(obj, yd, wd, num_class=K)
+    out = xgb_dask.train(client, params, dtrain, rounds, obj=bx.objective(run))
     assert_ran_on_both_workers(rows_seen(), rounds)
     dtest = xgb_dask.DaskDMatrix(client, Xtd, base_margin=bx.dask_base_margin(start, Xtd))
     proba = xgb_dask.predict(client, out["booster"], dtest).compute()
@@ -247,8 +249,9 @@ def test_dask_xgb_classifier_matches_single_machine(client, rows_seen, name):
     Xd, yd, wd, Xtd = dask_arrays(X, y, w, Xt)
     rounds = 60
     start = bx.dask_init_raw(obj, yd, wd, num_class=K)
+    run = bx.dask_pin_loss_scale(obj, yd, wd, num_class=K)
     clf = xgb_dask.DaskXGBClassifier(
-        objective=bx.sklearn_objective(obj), n_estimators=rounds, nthread=1, **XGB_PARAMS
+        objective=bx.sklearn_objective(run), n_estimators=rounds, nthread=1, **XGB_PARAMS
     )
     clf.client = client
     clf.fit(Xd, yd, sample_weight=wd, base_margin=bx.dask_base_margin(start, Xd))
@@ -276,7 +279,7 @@ def test_dask_lgbm_classifier_matches_single_machine(client, rows_seen, name):
     start = bl.dask_init_raw(obj, yd, wd, n_classes=K)
     model = lgb_dask.DaskLGBMClassifier(
         client=client,
-        objective=bl.sklearn_objective(obj),
+        objective=bl.sklearn_objective(bl.dask_pin_loss_scale(obj, yd, wd, n_classes=K)),
         metric="None",
         feature_pre_filter=False,
         **params,

@@ -54,20 +54,20 @@ def test_bad_loss_scale_is_refused_naming_it(bad, error):
 
 
 def test_repr_pickle_copy_and_old_pickles():
-    assert "loss_scale" not in repr(WeightedBrier())
+    assert "loss_scale" not in repr(WeightedBrier())  # the default, "prior"
+    assert WeightedBrier().loss_scale == "prior"
     assert "loss_scale=2.5" in repr(WeightedBrier(loss_scale=2.5))
-    assert "loss_scale='prior'" in repr(WeightedBrier(loss_scale="prior"))
+    assert "loss_scale=1.0" in repr(WeightedBrier(loss_scale=1.0))
     for value in (2.5, "prior"):
         obj = WeightedBrier(loss_scale=value)
         assert pickle.loads(pickle.dumps(obj)).loss_scale == value
         assert copy.copy(obj).loss_scale == value
         assert copy.deepcopy(obj).loss_scale == value
-    # A pickle from before loss_scale: no such key in the state (nor in
-    # today's pickles of an unscaled objective, which older releases read).
+    # A pickle from before loss_scale: no such key in the state. It computed
+    # the plain Brier score, and still does.
     old = WeightedBrier(loss_scale=1.0)
     state = old.__getstate__()
-    assert "loss_scale" not in state
-    assert WeightedBrier(loss_scale=2.0).__getstate__()["loss_scale"] == 2.0
+    del state["loss_scale"]
     revived = WeightedBrier.__new__(WeightedBrier)
     revived.__setstate__(state)
     assert revived.loss_scale == 1.0
@@ -84,7 +84,7 @@ def test_loss_grad_hess_are_scaled_by_the_resolved_scale(backend, dtype, hessian
     rng = np.random.default_rng(1)
     labels, raw, w = problem(rng, dtype=dtype)
     kw = {"hessian": hessian, "class_weight": class_weight, "backend": backend}
-    plain = WeightedBrier(**kw)
+    plain = WeightedBrier(loss_scale=1.0, **kw)
     g1, h1 = plain.grad_hess(labels, raw, w)
     s = WeightedBrier(**kw).prior_loss_scale(labels, w, n_classes=4)
     for value, factor in ((3.0, 3.0), ("prior", s), (1e-6, 1e-6), (1e6, 1e6)):
@@ -109,7 +109,7 @@ def test_hessian_scale_and_floor_act_on_the_scaled_hessian(backend):
     rng = np.random.default_rng(2)
     labels, raw, w = problem(rng)
     raw[:5] *= 30.0  # saturated rows, Hessians far below the floor
-    _, h1 = WeightedBrier(backend=backend).grad_hess(labels, raw, w)
+    _, h1 = WeightedBrier(loss_scale=1.0, backend=backend).grad_hess(labels, raw, w)
     obj = WeightedBrier(loss_scale=4.0, hessian_scale=0.5, min_hessian=1e-3, backend=backend)
     _, h = obj.grad_hess(labels, raw, w)
     np.testing.assert_allclose(h, np.maximum(2.0 * h1, 1e-3), rtol=1e-13)
@@ -150,7 +150,7 @@ def traces_at_priors(labels, w, k, class_weight=None, single=False):
     n = len(labels)
     raw = np.full(n, np.log(pi[1] / pi[0])) if single else np.tile(np.log(pi), (n, 1))
     _, hx = SoftmaxCrossEntropy(class_weight=class_weight).grad_hess(labels, raw, w)
-    _, hb = WeightedBrier(class_weight=class_weight).grad_hess(labels, raw, w)
+    _, hb = WeightedBrier(class_weight=class_weight, loss_scale=1.0).grad_hess(labels, raw, w)
     return hx.sum() / hb.sum(), pi
 
 
@@ -189,7 +189,7 @@ def test_equal_priors_give_half_k_and_one_class_falls_back_to_it(k):
     assert WeightedBrier().prior_loss_scale(one, n_classes=k) == k / 2
     raw = np.zeros((1, k))
     g, _ = WeightedBrier(loss_scale="prior").grad_hess([0], raw)
-    g1, _ = WeightedBrier().grad_hess([0], raw)
+    g1, _ = WeightedBrier(loss_scale=1.0).grad_hess([0], raw)
     np.testing.assert_allclose(g, k / 2 * g1, rtol=1e-14)
     # No rows: nothing to scale, no error.
     g0, h0 = WeightedBrier(loss_scale="prior").grad_hess(np.zeros(0, int), np.zeros((0, k)))
@@ -212,7 +212,7 @@ def test_prior_resolves_per_call_from_that_calls_labels():
     obj = WeightedBrier(loss_scale="prior")
     g_even, _ = obj.grad_hess([0, 1, 0, 1], raw)
     g_skew, _ = obj.grad_hess([0, 0, 0, 1], raw)
-    plain = WeightedBrier()
+    plain = WeightedBrier(loss_scale=1.0)
     np.testing.assert_allclose(g_even, plain.grad_hess([0, 1, 0, 1], raw)[0] * 1.0)
     s = 1.0 / (4 * 0.25 * 0.75)
     np.testing.assert_allclose(g_skew, s * plain.grad_hess([0, 0, 0, 1], raw)[0], rtol=1e-14)
@@ -241,5 +241,5 @@ def test_per_class_sample_weights_masses():
     np.testing.assert_allclose(weight_mass, sw.sum(axis=0))
     raw = np.tile(np.log(label_mass / label_mass.sum()), (300, 1))
     _, hx = SoftmaxCrossEntropy().grad_hess(labels, raw, sw)
-    _, hb = WeightedBrier().grad_hess(labels, raw, sw)
+    _, hb = WeightedBrier(loss_scale=1.0).grad_hess(labels, raw, sw)
     assert WeightedBrier().prior_loss_scale(labels, sw) == pytest.approx(hx.sum() / hb.sum())

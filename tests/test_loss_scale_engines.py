@@ -42,7 +42,7 @@ def test_native_metrics_report_the_unscaled_brier_score(obj):
     raw = np.random.default_rng(1).normal(size=(len(y), K))
     proba = obj.predict_proba(raw)
     expected = brier(y, proba, w)
-    plain = WeightedBrier()
+    plain = WeightedBrier(loss_scale=1.0)
     dmat = xgb.DMatrix(X, label=y, weight=w)
     assert bx.metric(obj)(raw.astype(np.float32), dmat)[1] == pytest.approx(
         bx.metric(plain)(raw.astype(np.float32), dmat)[1], rel=1e-12
@@ -110,7 +110,8 @@ def test_classifier_fixes_prior_once_on_the_whole_training_set(make, class_weigh
     fixed.fit(X, y, sample_weight=w)
     np.testing.assert_array_equal(pinned.predict_proba(X), fixed.predict_proba(X))
     # The plain Brier score trains another model: the scale reached the engine.
-    plain = make(WeightedBrier(class_weight=class_weight)).fit(X, y, sample_weight=w)
+    plain = make(WeightedBrier(class_weight=class_weight, loss_scale=1.0))
+    plain.fit(X, y, sample_weight=w)
     assert not np.allclose(plain.predict_proba(X), fixed.predict_proba(X))
 
 
@@ -138,3 +139,15 @@ def test_xgboost_native_train_resolves_prior_on_its_dmatrix():
     a = xgb.train(params, dtrain, 5, obj=bx.objective(obj))
     b = xgb.train(params, dtrain, 5, obj=bx.objective(WeightedBrier(loss_scale=number)))
     np.testing.assert_array_equal(a.predict(dtrain), b.predict(dtrain))
+
+
+@pytest.mark.parametrize("value", ["prior", 4.0])
+def test_xgboost_classifier_saves_and_loads_the_loss_scale(value, tmp_path):
+    X, y, w = make_data()
+    model = xgb_classifier(WeightedBrier(loss_scale=value)).fit(X, y, sample_weight=w)
+    path = tmp_path / "model.json"
+    model.save_model(path)
+    loaded = bx.Classifier()
+    loaded.load_model(path)
+    assert loaded.objective.loss_scale == value
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
