@@ -379,6 +379,7 @@ class Targets:
             if row_w is not None:
                 w = row_w[rows]
             else:  # per-class weights: each row's weight of its own class
+                assert sw is not None
                 w = sw[rows][np.arange(rows.stop - rows.start), ids[rows]]
             label_mass += np.bincount(ids[rows], weights=w, minlength=k)[:k]
         return label_mass, weight_mass
