@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 
 from ._engine import check_objective as _check_objective
-from ._validation import _describe
+from ._validation import Targets, _describe
 from .objectives import BaseObjective
 
-__all__ = ["dask_init_raw", "dask_init_score", "dask_predict_proba"]
+__all__ = ["dask_init_raw", "dask_init_score", "dask_pin_loss_scale", "dask_predict_proba"]
 
 
 # These helpers use dask but neither engine, so boostobj.xgboost shares them.
@@ -97,6 +97,98 @@ def dask_init_raw(
             f"labels must be class ids 0..{k - 1} (n_classes={k}), got values from {low} to {high}"
         )
     return obj.init_raw(np.arange(k), sums, n_classes=k)
+
+
+def dask_pin_loss_scale(
+    obj: BaseObjective,
+    labels: Any,
+    sample_weight: Any = None,
+    *,
+    n_classes: int | None = None,
+    single_output: bool = False,
+) -> BaseObjective:
+    """``obj`` with ``loss_scale="prior"`` fixed on the whole of labels held in dask arrays.
+
+    The engines' Dask front ends call the objective on each worker's rows,
+    so ``WeightedBrier(loss_scale="prior")`` given to them as is would take
+    each worker's own class mix. Pass the returned objective instead: one
+    distributed pass sums the weight of each class (or the weighted soft
+    labels), and the copy carries the number
+    ``obj.prior_loss_scale(labels, sample_weight, ...)`` gives on the
+    gathered arrays. Any other objective is returned as is, with no pass.
+
+    Parameters
+    ----------
+    obj : BaseObjective
+    labels : dask array of shape (n,) or (n, K)
+    sample_weight : dask array of shape (n,), default=None
+    n_classes : int, optional
+        K, required for class ids unless ``single_output``.
+    single_output : bool, default=False
+
+    Returns
+    -------
+    BaseObjective
+        ``obj`` itself, or a copy whose ``loss_scale`` is a number; ``obj``
+        is not changed.
+    """
+    obj = _check_objective(obj)
+    if not isinstance(getattr(obj, "loss_scale", None), str):
+        obj._validate_params()
+        return obj
+    k, sums = _class_sums(labels, sample_weight, n_classes, single_output, "dask_pin_loss_scale")
+    # K rows of the classes 0..K-1 weighted by their sums carry the same
+    # class masses as the data (1-D weights: each row's weights sum to its own).
+    return obj._pin_loss_scale(Targets(np.arange(k), sums), k, single_output)
+
+
+def _class_sums(
+    labels: Any, sample_weight: Any, n_classes: Any, single_output: bool, where: str
+) -> tuple[int, np.ndarray]:
+    """K and the weighted label sum of each class, in one distributed pass."""
+    import dask
+    import dask.array as da
+
+    y = da.asarray(labels)
+    if y.ndim not in (1, 2):
+        raise ValueError(f"labels must be a dask array of shape (n,) or (n, K), got {y.shape}")
+    w = None
+    if sample_weight is not None:
+        w = da.asarray(sample_weight)
+        if w.ndim != 1:
+            raise ValueError(
+                f"sample_weight must be a 1-D dask array (n,), got shape {w.shape}; per-class "
+                f"weights (n, K) are not supported by {where}"
+            )
+    if y.ndim == 2:
+        if single_output:
+            raise ValueError("soft labels (n, K) train K outputs: single_output must be False")
+        (sums,) = dask.compute((y if w is None else y * w[:, None]).sum(axis=0))
+        return int(y.shape[1]), np.asarray(sums, dtype=np.float64)
+    if single_output:
+        ones = da.ones_like(y, dtype=np.float64) if w is None else w
+        low, high, pos, total = dask.compute(y.min(), y.max(), (y * ones).sum(), ones.sum())
+        if not (low >= 0 and high <= 1):
+            raise ValueError(
+                f"labels of a single output must lie in [0, 1], got values from {low} to {high}"
+            )
+        return 2, np.array([float(total) - float(pos), float(pos)])
+    k = n_classes
+    if k is None or isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
+        raise ValueError(
+            f"n_classes must be an integer >= 2 for class ids (or single_output=True), "
+            f"got {n_classes!r}"
+        )
+    k = int(k)
+    low, high, integral = y.min(), y.max(), (y == da.floor(y)).all()
+    sums, low, high, integral = dask.compute(
+        da.bincount(y.astype(np.intp), weights=w, minlength=k), low, high, integral
+    )
+    if not (integral and low >= 0 and high < k):
+        raise ValueError(
+            f"labels must be class ids 0..{k - 1} (n_classes={k}), got values from {low} to {high}"
+        )
+    return k, np.asarray(sums, dtype=np.float64)
 
 
 def dask_init_score(init_raw: Any, X: Any, dtype: Any = np.float64) -> Any:

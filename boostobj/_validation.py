@@ -323,6 +323,68 @@ class Targets:
             raise ValueError("sample_weight must have a positive entry, got all zeros")
         return sw
 
+    def class_masses(self, n_classes: int, single_output: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Per-class sums of the weighted labels and of the weights, without class weights.
+
+        ``(B, W)`` of shape (K,): ``B_k = sum_i w_ik y_ik`` and ``W_k = sum_i w_ik``,
+        with ``w`` the sample weights (1 where there are none) and ``y`` the
+        one-hot class ids, soft labels, or ``[1 - y, y]`` for a single output.
+        A class weight ``c`` multiplies both by ``c_k``. Call after
+        ``check_fits``. Cached: the data cannot change, and an objective
+        resolving a scale from them every boosting round then pays O(K).
+        """
+        key = (int(n_classes), bool(single_output))
+        cache = self.__dict__.setdefault("_masses", {})
+        if key not in cache:
+            cache[key] = self._compute_class_masses(*key)
+        return cache[key]
+
+    def _compute_class_masses(self, k: int, single_output: bool) -> tuple[np.ndarray, np.ndarray]:
+        n, sw = self._n_samples, self._sample_weight
+        label_mass, weight_mass = np.zeros(k), np.zeros(k)
+        row_w = sw if sw is not None and sw.ndim == 1 else None
+        if sw is None:
+            weight_mass[:] = n
+        elif row_w is not None:
+            weight_mass[:] = np.sum(row_w, dtype=np.float64)
+        else:
+            # Column by column, summed as a 1-D weight would be: equal per-class
+            # weights then give the same bits as those 1-D weights.
+            for k_ in range(k):
+                weight_mass[k_] = np.sum(np.ascontiguousarray(sw[:, k_]), dtype=np.float64)
+        if self._soft or (single_output and not self._whole):
+            # (n, K) soft labels, or binary probabilities read as [1 - y, y].
+            for rows in row_blocks(n, k):
+                if self._soft:
+                    y = np.asarray(self._labels[rows], dtype=np.float64)
+                else:
+                    y1 = np.asarray(self._labels[rows], dtype=np.float64)
+                    y = np.column_stack([1.0 - y1, y1])
+                if sw is None:
+                    label_mass += y.sum(axis=0)
+                elif row_w is not None:
+                    label_mass += row_w[rows] @ y
+                else:
+                    label_mass += np.einsum("ij,ij->j", sw[rows], y)
+            return label_mass, weight_mass
+        ids = self._ids
+        assert ids is not None  # check_fits refuses fractional class ids
+        if row_w is None and sw is None:
+            label_mass += np.bincount(ids, minlength=k)[:k]
+            return label_mass, weight_mass
+        # In blocks small enough for the copies bincount makes of read-only
+        # arrays to stay in cache: 2.2 ms at n = 1e6, against 5.7 ms at once.
+        step = 1 << 14
+        for start in range(0, n, step):
+            rows = slice(start, min(n, start + step))
+            if row_w is not None:
+                w = row_w[rows]
+            else:  # per-class weights: each row's weight of its own class
+                assert sw is not None
+                w = sw[rows][np.arange(rows.stop - rows.start), ids[rows]]
+            label_mass += np.bincount(ids[rows], weights=w, minlength=k)[:k]
+        return label_mass, weight_mass
+
     @property
     def whole(self) -> bool:
         """True for 1-D labels that are all whole numbers (class ids)."""

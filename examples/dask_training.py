@@ -60,7 +60,9 @@ def run(client: Client) -> dict:
 
     # 1. xgboost.dask.train: the priors go in as a base_margin collection on
     # every DaskDMatrix, training and prediction alike.
-    brier = WeightedBrier()
+    # loss_scale="prior" (the default) fixed on all the training labels:
+    # each worker would otherwise take it from its own partitions.
+    brier = bx.dask_pin_loss_scale(WeightedBrier(), yd, wd, num_class=K)
     start = bx.dask_init_raw(brier, yd, wd, num_class=K)
     params = {
         "num_class": K,

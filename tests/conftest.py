@@ -10,19 +10,28 @@ import pytest
 
 from boostobj import SoftmaxCrossEntropy, WeightedBrier
 
-# Factories of every objective mode, given K (class weights need it).
+# Factories of every objective mode, given K (class weights need it). The
+# Brier ones are unscaled (loss_scale=1.0): their tests check the formulas;
+# tests/test_loss_scale.py checks the scaled ones against them.
 OBJECTIVE_FACTORIES = {
     "xent": lambda k, backend="auto": SoftmaxCrossEntropy(backend=backend),
     "xent-classw": lambda k, backend="auto": SoftmaxCrossEntropy(
         class_weight=np.linspace(0.5, 2.0, k), backend=backend
     ),
-    "brier-exact": lambda k, backend="auto": WeightedBrier(hessian="exact", backend=backend),
-    "brier-exact-classw": lambda k, backend="auto": WeightedBrier(
-        hessian="exact", class_weight=np.linspace(0.5, 2.0, k), backend=backend
+    "brier-exact": lambda k, backend="auto": WeightedBrier(
+        hessian="exact", backend=backend, loss_scale=1.0
     ),
-    "brier-gn": lambda k, backend="auto": WeightedBrier(hessian="gauss-newton", backend=backend),
+    "brier-exact-classw": lambda k, backend="auto": WeightedBrier(
+        hessian="exact", class_weight=np.linspace(0.5, 2.0, k), backend=backend, loss_scale=1.0
+    ),
+    "brier-gn": lambda k, backend="auto": WeightedBrier(
+        hessian="gauss-newton", backend=backend, loss_scale=1.0
+    ),
     "brier-gn-classw": lambda k, backend="auto": WeightedBrier(
-        hessian="gauss-newton", class_weight=np.linspace(0.5, 2.0, k), backend=backend
+        hessian="gauss-newton",
+        class_weight=np.linspace(0.5, 2.0, k),
+        backend=backend,
+        loss_scale=1.0,
     ),
 }
 # Both ways of computing grad_hess; CI installs numba, so both are tested.

@@ -34,7 +34,7 @@ def test_prior_scale_is_the_ratio_of_the_objectives_hessians(bench, n_classes):
     labels = rng.choice(n_classes, size=500, p=pi)
     raw = np.tile(np.log(pi), (labels.shape[0], 1))
     _, h_xent = boostobj.SoftmaxCrossEntropy().grad_hess(labels, raw)
-    _, h_brier = boostobj.WeightedBrier().grad_hess(labels, raw)
+    _, h_brier = boostobj.WeightedBrier(loss_scale=1.0).grad_hess(labels, raw)
     measured = h_xent.sum(axis=1).mean() / h_brier.sum(axis=1).mean()
     assert bench.prior_scale(pi) == pytest.approx(measured, rel=1e-12)
     assert bench.prior_scale(np.full(n_classes, 1.0 / n_classes)) == pytest.approx(n_classes / 2)
@@ -44,7 +44,9 @@ def test_prior_scale_single_output_binary(bench):
     a = 0.3
     labels = np.array([0, 1, 1, 0])
     _, h_xent = boostobj.SoftmaxCrossEntropy().grad_hess(labels, np.full(4, np.log(a / (1 - a))))
-    _, h_brier = boostobj.WeightedBrier().grad_hess(labels, np.full(4, np.log(a / (1 - a))))
+    h_brier = boostobj.WeightedBrier(loss_scale=1.0).grad_hess(
+        labels, np.full(4, np.log(a / (1 - a)))
+    )[1]
     assert bench.prior_scale(np.array([1 - a, a])) == pytest.approx(h_xent[0] / h_brier[0])
 
 
@@ -107,3 +109,32 @@ def test_tiny_run_prints_every_table(bench, capsys):
             assert row["rounds"] == 200
     brier = [r for r in summary if r["model"] == "WeightedBrier" and r["rule"] == "prior"]
     assert all(r["scale"] > 1.0 for r in brier)
+    # The real parameter (--loss-scale, default prior) reports the number it resolved to.
+    real = [r for r in summary if r["rule"] == "loss_scale=prior"]
+    assert {r["model"] for r in real} == {"WeightedBrier"}
+    assert len(real) == len(brier) and all(r["scale"] > 1.0 for r in real)
+
+
+def test_emulated_rules_never_add_to_the_parameter(bench):
+    # Rules emulated by sample weights train WeightedBrier(loss_scale=1.0),
+    # whatever the class default, so that no scale is applied twice.
+    pytest.importorskip("xgboost")
+    pytest.importorskip("lightgbm")
+    for engine in ("xgboost", "lightgbm"):
+        model = bench.make_model(engine, "WeightedBrier", "fixed", 3)
+        assert model.objective.loss_scale == 1.0
+        model = bench.make_model(engine, "WeightedBrier", "fixed", 3, loss_scale="prior")
+        assert model.objective.loss_scale == "prior"
+        assert not hasattr(
+            bench.make_model(engine, "SoftmaxCrossEntropy", "fixed", 3).objective, "loss_scale"
+        )
+
+
+def test_loss_scale_option(bench):
+    assert bench.check_loss_scale("prior") == "prior"
+    assert bench.check_loss_scale("2.5") == "2.5"
+    import argparse
+
+    for bad in ("engine", "none", "0", "x"):
+        with pytest.raises(argparse.ArgumentTypeError, match="scale"):
+            bench.check_loss_scale(bad)

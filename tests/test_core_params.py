@@ -38,6 +38,7 @@ VALID = {
     "backend": ["numpy", "numba", "auto"],
     "n_threads": [2, None, 1],
     "hessian": ["exact", "gauss-newton"],
+    "loss_scale": ["prior", 2.5, np.float32(0.25), 1],
 }
 
 INVALID = {
@@ -47,6 +48,7 @@ INVALID = {
     "backend": ["cuda", 3, None],
     "n_threads": [0, -1, 1.5, "2"],
     "hessian": ["newton", None, 1],
+    "loss_scale": [0, -1.0, np.nan, np.inf, "bogus", True, None],
 }
 
 

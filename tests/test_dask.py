@@ -193,7 +193,9 @@ def test_xgboost_dask_train_matches_single_machine(client, rows_seen, name):
     dtrain = xgb_dask.DaskDMatrix(
         client, Xd, yd, weight=wd, base_margin=bx.dask_base_margin(start, Xd)
     )
-    out = xgb_dask.train(client, params, dtrain, rounds, obj=bx.objective(obj))
+    # WeightedBrier's loss_scale="prior", fixed on all the rows before the workers get it.
+    run = bx.dask_pin_loss_scale(obj, yd, wd, num_class=K)
+    out = xgb_dask.train(client, params, dtrain, rounds, obj=bx.objective(run))
     assert_ran_on_both_workers(rows_seen(), rounds)
     dtest = xgb_dask.DaskDMatrix(client, Xtd, base_margin=bx.dask_base_margin(start, Xtd))
     proba = xgb_dask.predict(client, out["booster"], dtest).compute()
@@ -247,8 +249,9 @@ def test_dask_xgb_classifier_matches_single_machine(client, rows_seen, name):
     Xd, yd, wd, Xtd = dask_arrays(X, y, w, Xt)
     rounds = 60
     start = bx.dask_init_raw(obj, yd, wd, num_class=K)
+    run = bx.dask_pin_loss_scale(obj, yd, wd, num_class=K)
     clf = xgb_dask.DaskXGBClassifier(
-        objective=bx.sklearn_objective(obj), n_estimators=rounds, nthread=1, **XGB_PARAMS
+        objective=bx.sklearn_objective(run), n_estimators=rounds, nthread=1, **XGB_PARAMS
     )
     clf.client = client
     clf.fit(Xd, yd, sample_weight=wd, base_margin=bx.dask_base_margin(start, Xd))
@@ -276,7 +279,7 @@ def test_dask_lgbm_classifier_matches_single_machine(client, rows_seen, name):
     start = bl.dask_init_raw(obj, yd, wd, n_classes=K)
     model = lgb_dask.DaskLGBMClassifier(
         client=client,
-        objective=bl.sklearn_objective(obj),
+        objective=bl.sklearn_objective(bl.dask_pin_loss_scale(obj, yd, wd, n_classes=K)),
         metric="None",
         feature_pre_filter=False,
         **params,
@@ -318,3 +321,90 @@ def test_dask_example():
         margin = XGB_MARGIN if key.startswith("xgboost") else EXAMPLE_LGB_MARGIN
         assert abs(distributed - single) < margin, key
         assert distributed < 0.1 < r["prior_log_loss"], key
+
+
+# ------------------------------------------------------------ loss_scale
+class ScaleSpyBrier(WeightedBrier):
+    """Records, in the calling worker, the loss scale each gradient call computed with."""
+
+    def _resolve_params(self, params, targets, n_classes, single_output):
+        out = super()._resolve_params(params, targets, n_classes, single_output)
+        try:
+            worker = get_worker()
+        except ValueError:
+            CALLS_OUTSIDE_WORKERS.append(targets.n_samples)
+        else:
+            worker.__dict__.setdefault("boostobj_scales", []).append(out.loss_scale)
+        return out
+
+
+def test_dask_pin_loss_scale_equals_the_in_memory_prior():
+    _, y, w, *_ = make_data()
+    order = np.argsort(y, kind="stable")  # partitions of very different class mixes
+    yd, wd = dask_arrays(y[order], w[order])
+    obj = WeightedBrier(loss_scale="prior", class_weight=np.linspace(0.5, 2.0, K))
+    number = obj.prior_loss_scale(y, w, n_classes=K)
+    for pinned in (
+        bx.dask_pin_loss_scale(obj, yd, wd, num_class=K),
+        bl.dask_pin_loss_scale(obj, yd, wd, n_classes=K),
+    ):
+        assert pinned is not obj and pinned.loss_scale == pytest.approx(number, rel=1e-12)
+    assert obj.loss_scale == "prior"
+    # Soft labels and a single output.
+    soft = np.eye(K)[y.astype(int)] * 0.8 + 0.05
+    (sd,) = dask_arrays(soft[order])
+    assert bx.dask_pin_loss_scale(obj, sd, wd).loss_scale == pytest.approx(
+        obj.prior_loss_scale(soft, w), rel=1e-12
+    )
+    binary = (y > 1).astype(float)
+    (bd,) = dask_arrays(binary[order])
+    plain = WeightedBrier(loss_scale="prior")
+    assert bx.dask_pin_loss_scale(plain, bd, wd).loss_scale == pytest.approx(
+        plain.prior_loss_scale(binary, w, single_output=True), rel=1e-12
+    )
+    # Nothing to fix: the object itself, with no distributed pass.
+    fixed = WeightedBrier(loss_scale=3.0)
+    assert bl.dask_pin_loss_scale(fixed, yd, n_classes=K) is fixed
+    with pytest.raises(ValueError, match="sample_weight"):
+        bl.dask_pin_loss_scale(obj, yd, da.ones((len(y), K)), n_classes=K)
+
+
+def test_xgboost_dask_train_uses_one_global_loss_scale(client):
+    X, y, w, _, Xt, _ = make_data()
+    order = np.argsort(y, kind="stable")  # each worker gets a very different class mix
+    X, y, w = X[order], y[order], w[order]
+    Xd, yd, wd, Xtd = dask_arrays(X, y, w, Xt)
+    obj = ScaleSpyBrier(loss_scale="prior")
+    number = obj.prior_loss_scale(y, w, n_classes=K)
+    params = {"num_class": K, "objective": "multi:softprob", "nthread": 1, "max_depth": 3}
+    params["disable_default_eval_metric"] = True
+    start = bx.dask_init_raw(obj, yd, wd, num_class=K)
+    dtrain = xgb_dask.DaskDMatrix(
+        client, Xd, yd, weight=wd, base_margin=bx.dask_base_margin(start, Xd)
+    )
+
+    def scales_seen(run_obj):
+        client.run(lambda dask_worker: dask_worker.__dict__.update(boostobj_scales=[]))
+        CALLS_OUTSIDE_WORKERS.clear()
+        out = xgb_dask.train(client, params, dtrain, 10, obj=bx.objective(run_obj))
+        assert not CALLS_OUTSIDE_WORKERS
+        seen = client.run(lambda dask_worker: list(dask_worker.boostobj_scales))
+        return out["booster"], [set(s) for s in seen.values()]
+
+    # As is, each worker resolves "prior" from its own rows: two different scales.
+    _, per_worker = scales_seen(obj)
+    assert len(per_worker) == 2 and all(len(s) == 1 for s in per_worker)
+    assert per_worker[0] != per_worker[1]
+    # Pinned: every worker, every round, the scale of all the data.
+    pinned = bx.dask_pin_loss_scale(obj, yd, wd, num_class=K)
+    booster, per_worker = scales_seen(pinned)
+    assert all(abs(next(iter(s)) - number) <= 1e-12 * number for s in per_worker)
+    # The same model as one machine trained with that number.
+    single_train = xgb.DMatrix(X, label=y, weight=w)
+    bx.set_base_margin(single_train, start)
+    single = xgb.train(params, single_train, 10, obj=bx.objective(WeightedBrier(loss_scale=number)))
+    dtest = xgb_dask.DaskDMatrix(client, Xtd, base_margin=bx.dask_base_margin(start, Xtd))
+    proba = xgb_dask.predict(client, booster, dtest).compute()
+    single_test = xgb.DMatrix(Xt)
+    bx.set_base_margin(single_test, start)
+    np.testing.assert_allclose(proba, single.predict(single_test), atol=1e-4)

@@ -122,9 +122,11 @@ def test_cv_folds_use_the_attached_targets_of_their_rows(obj, source):
     for booster, (train, _) in zip(result["cvbooster"].boosters, folds, strict=True):
         expected = fresh_model(obj, x[rows[train]], soft[rows[train]], w[rows[train]])
         assert_same_model(booster, expected, x[rows[train]])
-    # The metric is that of the soft labels and weights of each test fold.
+    # The metric is that of the soft labels and weights of each test fold,
+    # unscaled (WeightedBrier's default loss_scale is "prior").
+    scored = WeightedBrier(loss_scale=1.0) if isinstance(obj, WeightedBrier) else obj
     losses = [
-        obj.loss(soft[rows[test]], margins(b, x[rows[test]]), w[rows[test]]).sum()
+        scored.loss(soft[rows[test]], margins(b, x[rows[test]]), w[rows[test]]).sum()
         / w[rows[test]].sum()
         for b, (_, test) in zip(result["cvbooster"].boosters, folds, strict=True)
     ]
@@ -158,7 +160,9 @@ def test_a_validation_set_with_its_own_targets_reports_their_loss():
         feval=bl.metric(obj),
         callbacks=[lgb.record_evaluation(record)],
     )
-    expected = obj.loss(soft[160:], margins(booster, x[160:]), w[160:]).sum() / w[160:].sum()
+    # The unscaled Brier score, whatever loss_scale trained the model.
+    plain = WeightedBrier(loss_scale=1.0)
+    expected = plain.loss(soft[160:], margins(booster, x[160:]), w[160:]).sum() / w[160:].sum()
     np.testing.assert_allclose(record["valid_0"][obj.name][-1], expected, rtol=1e-12)
 
 

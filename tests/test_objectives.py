@@ -80,9 +80,9 @@ def test_single_output_matches_finite_differences(objective_name, labels, weight
 def test_exact_brier_hessian_takes_negative_values():
     # A confident wrong prediction: the true curvature there is negative.
     raw = np.array([[4.0, 0.0, 0.0]])
-    _, hess = WeightedBrier(hessian="exact").grad_hess(np.array([1]), raw)
+    _, hess = WeightedBrier(hessian="exact", loss_scale=1.0).grad_hess(np.array([1]), raw)
     assert hess[0, 0] < 0
-    _, hess_gn = WeightedBrier(hessian="gauss-newton").grad_hess(np.array([1]), raw)
+    _, hess_gn = WeightedBrier(hessian="gauss-newton", loss_scale=1.0).grad_hess(np.array([1]), raw)
     assert np.all(hess_gn >= 0)
 
 
@@ -103,6 +103,7 @@ def _params(obj):
     params = {"class_weight": obj.class_weight, "backend": obj.backend}
     if isinstance(obj, WeightedBrier):
         params["hessian"] = obj.hessian
+        params["loss_scale"] = obj.loss_scale
     return params
 
 
@@ -232,7 +233,7 @@ def test_soft_label_losses_match_direct_formulas():
         rtol=1e-12,
     )
     np.testing.assert_allclose(
-        WeightedBrier(class_weight=cw).loss(p.labels, p.raw, p.sample_weight),
+        WeightedBrier(class_weight=cw, loss_scale=1.0).loss(p.labels, p.raw, p.sample_weight),
         np.sum(w * (softmax(p.raw, axis=1) - p.labels) ** 2, axis=1),
         rtol=1e-12,
     )
@@ -244,7 +245,7 @@ def test_brier_loss_matches_scikit_learn():
     rng = np.random.default_rng(29)
     p = make_problem(rng, 300, 4, labels="hard", weights="1d")
     labels = p.labels.astype(int)
-    loss = WeightedBrier().loss(labels, p.raw, p.sample_weight)
+    loss = WeightedBrier(loss_scale=1.0).loss(labels, p.raw, p.sample_weight)
     # scikit-learn averages the sum over classes; scale_by_half=False keeps it whole.
     expected = brier_score_loss(
         labels,
@@ -299,7 +300,7 @@ def test_extreme_margins_have_the_right_limits(dtype, margin, backend):
     np.testing.assert_allclose(hess[:2], 0.0, atol=0)
     np.testing.assert_allclose(hess[2], 2 / 9, rtol=1e-6)
     for mode in ("exact", "gauss-newton"):
-        brier = WeightedBrier(hessian=mode, backend=backend)
+        brier = WeightedBrier(hessian=mode, backend=backend, loss_scale=1.0)
         np.testing.assert_allclose(brier.loss(labels, raw), [0.0, 2.0, 2 / 3], rtol=1e-6)
         grad, hess = brier.grad_hess(labels, raw)
         assert np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))
@@ -367,7 +368,7 @@ def test_many_blocks_give_the_same_result_as_one(backend):
     p = make_problem(rng, 40_000, 3, labels="soft", weights="2d")
     for obj in (
         SoftmaxCrossEntropy(backend=backend),
-        WeightedBrier(hessian="exact", backend=backend),
+        WeightedBrier(hessian="exact", backend=backend, loss_scale=1.0),
     ):
         g, h = obj.grad_hess(p.labels, p.raw, p.sample_weight)
         idx = rng.choice(40_000, 50, replace=False)
@@ -471,5 +472,7 @@ def test_gauss_newton_stays_non_negative_where_p_is_nearly_one_in_float32(weight
     # Found by hypothesis: w (1 - 2p) + Q cancels to about -eps * w here.
     raw = np.array([[9.0, 0.0], [0.0, 12.0], [3.0, -4.0]], dtype=np.float32)
     w = np.full(3, 799074.78125) if weights == "1d" else np.full((3, 2), 799074.78125)
-    _, hess = WeightedBrier(hessian="gauss-newton").grad_hess(np.array([0, 0, 1]), raw, w)
+    _, hess = WeightedBrier(hessian="gauss-newton", loss_scale=1.0).grad_hess(
+        np.array([0, 0, 1]), raw, w
+    )
     assert np.all(hess >= 0)

@@ -57,6 +57,13 @@ def test_objectives_keep_their_public_module_in_pickles():
         assert cls.__module__ == "boostobj.objectives"
     loaded = pickle.loads(OLD_PICKLE)
     assert type(loaded) is WeightedBrier
-    assert repr(loaded) == "WeightedBrier(class_weight=[1.0, 2.0], hessian='gauss-newton')"
-    # New pickles name the same public module, so older releases can read them.
-    assert pickle.dumps(WeightedBrier(class_weight=[1.0, 2.0]), protocol=4) == OLD_PICKLE
+    # Pickled before loss_scale existed: it computed the plain Brier score, and still does.
+    assert repr(loaded) == (
+        "WeightedBrier(class_weight=[1.0, 2.0], hessian='gauss-newton', loss_scale=1.0)"
+    )
+    # New pickles name the same public module, so older releases can read
+    # them: the same bytes but for the state's added loss_scale.
+    new = pickle.dumps(WeightedBrier(class_weight=[1.0, 2.0], loss_scale=1.0), protocol=4)
+    assert b"\x8c\x13boostobj.objectives\x94\x8c\rWeightedBrier" in new
+    assert b"\x8c\x13boostobj.objectives\x94\x8c\rWeightedBrier" in OLD_PICKLE
+    assert pickle.loads(new).__getstate__() == loaded.__getstate__()

@@ -50,7 +50,7 @@ def test_against_symbolic_derivatives(kind, k):
         objectives = {("exact", b): SoftmaxCrossEntropy(backend=b) for b in BACKENDS}
     else:
         objectives = {
-            (mode, b): WeightedBrier(hessian=mode, backend=b)
+            (mode, b): WeightedBrier(hessian=mode, backend=b, loss_scale=1.0)
             for mode in ("exact", "gauss-newton")
             for b in BACKENDS
         }

@@ -908,10 +908,12 @@ def test_quality_on_digits_against_the_builtin_objective():
     assert light[gn]["brier"] < light[builtin]["brier"]
     assert light[gn]["log_loss"] < light[builtin]["log_loss"]
     # At XGBoost's default regularisation it does not (min_child_weight=1 and
-    # reg_lambda=1 weigh far more against its small Hessians), and there the
-    # floored exact Hessian does better than Gauss-Newton ...
+    # reg_lambda=1 weigh more against its small Hessians, even scaled by the
+    # default loss_scale="prior"), and there the floored exact Hessian does
+    # no better (measured: 0.0541 against 0.0536; with loss_scale=1.0 it
+    # did, 0.0542 against 0.0671) ...
     assert default[gn]["brier"] > default[builtin]["brier"]
-    assert default[exact]["brier"] < default[gn]["brier"]
+    assert default[gn]["brier"] <= default[exact]["brier"]
     # ... but with light regularisation the exact Hessian's steps blow up,
     # and Gauss-Newton gives the best Brier score of all: hence the default.
     assert light[exact]["brier"] > light[gn]["brier"]
@@ -928,9 +930,10 @@ OLD_OBJECTIVE_JSON = (
 
 def test_saved_models_name_the_objective_as_before(tmp_path):
     X, y = make_data(n=200, k=2)
-    obj = WeightedBrier(class_weight=[1.0, 2.0], hessian="exact")
+    obj = WeightedBrier(class_weight=[1.0, 2.0], hessian="exact", loss_scale=1.0)
     clf = Classifier(objective=obj, n_estimators=3, max_depth=2, n_jobs=1).fit(X, y)
-    # The same text as before, so that models saved by either release load in both.
+    # The same text as before, so that models saved by either release load in
+    # both (an unscaled WeightedBrier is what every earlier model holds).
     assert clf.get_booster().attr(bxgb.OBJECTIVE_ATTR) == OLD_OBJECTIVE_JSON
     path = tmp_path / "model.json"
     clf.save_model(path)

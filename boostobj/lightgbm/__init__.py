@@ -38,6 +38,9 @@ trains on dask arrays, each worker calling the objective on its own rows.
 :func:`dask_init_score` turns them into the ``init_score`` collection, and
 :func:`dask_predict_proba` turns raw scores into probabilities. These three
 use dask but not lightgbm, and serve ``boostobj.xgboost`` too.
+:func:`dask_pin_loss_scale` fixes ``WeightedBrier``'s ``loss_scale="prior"``
+on all the training labels: give its result to :func:`sklearn_objective`,
+or each worker resolves the scale from its own partitions' class mix.
 
 scikit-learn API
 ----------------
@@ -67,7 +70,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._dask import dask_init_raw, dask_init_score, dask_predict_proba
+from .._dask import dask_init_raw, dask_init_score, dask_pin_loss_scale, dask_predict_proba
 from ._callables import metric, objective, sklearn_metric, sklearn_objective
 from ._model import add_init_raw
 from ._targets import attach_targets
@@ -78,6 +81,7 @@ __all__ = [
     "attach_targets",
     "dask_init_raw",
     "dask_init_score",
+    "dask_pin_loss_scale",
     "dask_predict_proba",
     "metric",
     "objective",

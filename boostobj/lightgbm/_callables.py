@@ -68,8 +68,11 @@ def _grad_hess_float32(
 
 
 def _mean_loss(obj: BaseObjective, targets: Targets, preds: np.ndarray) -> float:
-    """Sum of weighted losses over the sum of 1-D sample weights (or n)."""
-    total = float(np.sum(obj.loss(targets, preds), dtype=np.float64))
+    """Sum of weighted losses over the sum of 1-D sample weights (or n).
+
+    The loss without the objective's ``loss_scale``: a metric reports the true score.
+    """
+    total = float(np.sum(obj._unscaled().loss(targets, preds), dtype=np.float64))
     sw = targets.sample_weight
     if sw is None or sw.ndim == 2:
         return total / targets.n_samples
@@ -164,7 +167,8 @@ def metric(obj: BaseObjective, name: str | None = None) -> Callable[[np.ndarray,
         ``value`` is the weighted mean loss: the sum of the per-sample losses
         (weights included) divided by the sum of 1-D sample weights, or by n
         when there are none or they are per class (n, K). For softmax
-        cross-entropy it is the log-loss LightGBM's ``multi_logloss`` reports.
+        cross-entropy it is the log-loss LightGBM's ``multi_logloss`` reports;
+        for ``WeightedBrier`` the Brier score, without its ``loss_scale``.
         Margins must be complete: give validation sets the ``init_score``
         the training set has.
     """

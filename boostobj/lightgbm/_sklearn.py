@@ -241,7 +241,9 @@ class Classifier(lgb.LGBMClassifier):
             self._objective = self._boostobj_objective()
         params = super()._process_params(stage)
         if stage == "fit":
-            params["objective"] = objective(self._on_engine_threads(self._objective))
+            # fit fixes loss_scale="prior" on the whole training set (_pinned).
+            trained = getattr(self, "_pinned", None) or self._objective
+            params["objective"] = objective(self._on_engine_threads(trained))
             own = self.get_params()
             for alias in _METRIC_ALIASES:
                 params.pop(alias, None)
@@ -310,7 +312,8 @@ class Classifier(lgb.LGBMClassifier):
         if self.class_weight is not None:
             by_class = compute_sample_weight(self.class_weight, y_arr)
             weight = by_class if weight is None else weight * by_class
-        start = class_priors(obj, codes, weight, k)
+        targets = Targets(codes, weight)
+        start = class_priors(obj, targets, None, k)
 
         def scores(n: int) -> np.ndarray:
             return np.full(n, start) if k == 2 else np.tile(start, (n, 1))
@@ -331,21 +334,25 @@ class Classifier(lgb.LGBMClassifier):
         if eval_set is not None:
             fit_params["eval_init_score"] = [scores(_n_rows(xv)) for xv, _ in eval_set]
             fit_params["eval_set"] = eval_set
-        with warnings.catch_warnings():
-            # We pass eval_set on purpose: 4.7's eval_y path skips label encoding.
-            warnings.filterwarnings("ignore", message=_EVAL_SET_DEPRECATION)
-            super().fit(
-                X,
-                y,
-                sample_weight=sample_weight,
-                init_score=scores(_n_rows(X)),
-                eval_metric=[
-                    *translated,
-                    sklearn_metric(self._on_engine_threads(obj)),
-                    *user_callables,
-                ],
-                **fit_params,
-            )
+        self._pinned = obj._pin_loss_scale(targets, k, k == 2)
+        try:
+            with warnings.catch_warnings():
+                # We pass eval_set on purpose: 4.7's eval_y path skips label encoding.
+                warnings.filterwarnings("ignore", message=_EVAL_SET_DEPRECATION)
+                super().fit(
+                    X,
+                    y,
+                    sample_weight=sample_weight,
+                    init_score=scores(_n_rows(X)),
+                    eval_metric=[
+                        *translated,
+                        sklearn_metric(self._on_engine_threads(obj)),
+                        *user_callables,
+                    ],
+                    **fit_params,
+                )
+        finally:
+            del self._pinned
         add_init_raw(self.booster_, start)
         self.init_raw_ = start
         return self

@@ -68,6 +68,8 @@ class _Params:
     backend: str
     n_threads: int
     hessian: str | None = None  # WeightedBrier only
+    # WeightedBrier only: a number, or "prior" until _prepare resolves it from the call's data.
+    loss_scale: float | str = 1.0
 
 
 def _load_numba() -> Any:
@@ -309,7 +311,28 @@ class BaseObjective:
         cw = params.class_weight
         if cw is not None and cw.shape[0] != k:
             raise ValueError(f"class_weight has {cw.shape[0]} entries but raw has K={k} classes")
-        return targets, raw, params
+        return targets, raw, self._resolve_params(params, targets, k, raw.ndim == 1)
+
+    def _resolve_params(
+        self, params: _Params, targets: Targets, n_classes: int, single_output: bool
+    ) -> _Params:
+        """``params`` with whatever depends on the call's labels and weights resolved."""
+        return params
+
+    def _pin_loss_scale(
+        self, targets: Targets, n_classes: int, single_output: bool
+    ) -> BaseObjective:
+        """This objective with any data-dependent loss scale fixed on ``targets``.
+
+        For trainers that see the whole training set once (the Classifiers,
+        the Dask helpers): every round, worker and evaluation set then uses
+        one scale. Returns ``self`` or a copy; ``self`` is never changed.
+        """
+        return self
+
+    def _unscaled(self) -> BaseObjective:
+        """The objective whose loss a metric reports: this one without a loss scale."""
+        return self
 
     # ------------------------------------------------------------- public API
     def loss(

@@ -31,6 +31,10 @@ init_raw, set_base_margin, stored_init_raw
 dask_init_raw, dask_base_margin, dask_predict_proba
     The same for ``xgboost.dask`` (dask arrays). The callables above work
     there unchanged: each worker calls them on its own partitions' DMatrix.
+dask_pin_loss_scale
+    Fixes ``WeightedBrier``'s ``loss_scale="prior"`` on all the training
+    labels before the objective goes to the workers, which would otherwise
+    each resolve it from their own partitions.
 
 Labels and weights are validated once per DMatrix: the callables returned by
 :func:`objective` and :func:`metric` keep the validated
@@ -68,7 +72,7 @@ from __future__ import annotations
 
 from .._dask import dask_predict_proba
 from ._callables import metric, objective, sklearn_objective
-from ._dask import dask_base_margin, dask_init_raw
+from ._dask import dask_base_margin, dask_init_raw, dask_pin_loss_scale
 from ._model import INIT_RAW_ATTR, OBJECTIVE_ATTR, init_raw, set_base_margin, stored_init_raw
 from ._sklearn import Classifier
 
@@ -78,6 +82,7 @@ __all__ = [
     "Classifier",
     "dask_base_margin",
     "dask_init_raw",
+    "dask_pin_loss_scale",
     "dask_predict_proba",
     "init_raw",
     "metric",

@@ -61,9 +61,12 @@ def _grad_hess(obj: BaseObjective, targets: Targets, predt: Any) -> tuple[np.nda
 
 
 def _mean_loss(obj: BaseObjective, targets: Targets, predt: Any) -> float:
-    """Sum of the per-sample losses (weights included) over the sum of the sample weights."""
+    """Sum of the per-sample losses (weights included) over the sum of the sample weights.
+
+    The loss without the objective's ``loss_scale``: a metric reports the true score.
+    """
     raw = _check_fit(obj, targets, predt)
-    total = obj.loss(targets, raw).sum(dtype=np.float64)
+    total = obj._unscaled().loss(targets, raw).sum(dtype=np.float64)
     sw = targets.sample_weight
     return float(total / (targets.n_samples if sw is None else sw.sum(dtype=np.float64)))
 
@@ -160,7 +163,8 @@ def metric(obj: BaseObjective) -> Callable[[np.ndarray, xgb.DMatrix], tuple[str,
     weights (or by n). ``predt`` must be raw margins, which is what XGBoost
     passes when training with a custom objective (:func:`objective`); the
     base margin is included, so the value is the loss of the probabilities
-    the model predicts. Lower is better: early stopping works with XGBoost's
+    the model predicts. A ``WeightedBrier``'s ``loss_scale`` is left out:
+    the value is the true Brier score. Lower is better: early stopping works with XGBoost's
     default ``maximize=False``. Set ``disable_default_eval_metric=True`` to
     hide XGBoost's own metric (an RMSE of margins for soft labels).
 

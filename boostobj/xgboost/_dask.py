@@ -8,6 +8,7 @@ import numpy as np
 
 from .._dask import dask_init_raw as _priors
 from .._dask import dask_init_score as _dask_tile
+from .._dask import dask_pin_loss_scale as _pin
 from ..objectives import BaseObjective
 from ._model import _tile
 
@@ -44,6 +45,39 @@ def dask_init_raw(
     if ndim == 2:
         return _priors(obj, label, weight)
     return _priors(obj, label, weight, n_classes=num_class, single_output=num_class is None)
+
+
+def dask_pin_loss_scale(
+    obj: BaseObjective, label: Any, weight: Any = None, *, num_class: int | None = None
+) -> BaseObjective:
+    """``obj`` with ``loss_scale="prior"`` fixed on the whole of labels held in dask arrays.
+
+    Give the result to :func:`objective` for ``xgboost.dask.train`` (or to
+    :func:`sklearn_objective`): each worker then uses the scale of all the
+    training data, not of its own partitions. The model layouts are those
+    of :func:`dask_init_raw`. Other objectives are returned as they are.
+
+    Parameters
+    ----------
+    obj : BaseObjective
+    label : dask array of shape (n,) or (n, K)
+    weight : dask array of shape (n,), default=None
+    num_class : int or None, default=None
+
+    Returns
+    -------
+    BaseObjective
+        ``obj``, or a copy whose ``loss_scale`` is the number.
+    """
+    ndim = getattr(label, "ndim", None)
+    if ndim == 2 and num_class is not None:
+        raise ValueError(
+            f"soft labels (a 2-D label) train a multi-output model, which XGBoost refuses "
+            f"together with num_class (got num_class={num_class!r}): leave num_class unset"
+        )
+    if ndim == 2:
+        return _pin(obj, label, weight)
+    return _pin(obj, label, weight, n_classes=num_class, single_output=num_class is None)
 
 
 def dask_base_margin(init_raw: np.ndarray | float, X: Any) -> Any:

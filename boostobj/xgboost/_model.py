@@ -143,6 +143,10 @@ def _objective_to_json(obj: BaseObjective) -> str:
     params = {
         k: plain(v) for k, v in obj.__getstate__().items() if k not in ("backend", "n_threads")
     }
+    if params.get("loss_scale", "") == 1.0:
+        # Unscaled, as every model saved before loss_scale: the same text,
+        # which older releases load too (_objective_from_json reads it so).
+        del params["loss_scale"]
     cls = type(obj)
     return json.dumps({"class": f"{cls.__module__}.{cls.__qualname__}", "params": params})
 
@@ -154,5 +158,9 @@ def _objective_from_json(text: str | None) -> BaseObjective | None:
     spec = json.loads(text)
     module, _, name = spec["class"].rpartition(".")
     if module == _objectives.__name__ and name in ("SoftmaxCrossEntropy", "WeightedBrier"):
-        return getattr(_objectives, name)(**spec["params"])
+        params = dict(spec["params"])
+        if name == "WeightedBrier":
+            # Stored without loss_scale: an unscaled objective (as pickles are).
+            params.setdefault("loss_scale", 1.0)
+        return getattr(_objectives, name)(**params)
     return None

@@ -238,7 +238,9 @@ class Classifier(xgb.XGBClassifier):
         # XGBClassifier.fit reads both from the instance; they are put back
         # below, so get_params() and clone() see the user's values.
         # XGBoost's own name wins over n_jobs, as in XGBoost.
-        run = on_engine_threads(obj, self.get_params(), ("nthread",), self.n_jobs)
+        # loss_scale="prior" is fixed on the whole training set: one scale for every round.
+        pinned = obj._pin_loss_scale(targets, n_classes, n_classes == 2)
+        run = on_engine_threads(pinned, self.get_params(), ("nthread",), self.n_jobs)
         self.objective = _FitObjective(run, targets)
         if self.eval_metric is None:
             self.eval_metric = _SklearnMetric(run)
