@@ -19,6 +19,13 @@ else each row shifted by its maximum (``_exp_nonpositive``). Each row is
 then finished from the cached exponentials. Powers of two are built from
 their exponent bits in registers (``_from_bits``), not through memory.
 
+Compilation (each kernel, once per combination of argument types; cached on
+disk) mostly costs numba's typing, not LLVM's optimisation: the per-chunk
+helpers are therefore ordinary compiled functions, typed once and shared by
+every kernel that calls them with the same types, and only the small
+functions called inside per-row and per-element loops are inlined by numba
+(LLVM inlines the small shared ones anyway).
+
 Every kernel returns ``(bad_raw, bad_out, bad_label)``: the first row of
 the block whose margins are not finite (the kernel stops there); if
 ``check`` is true, the first row whose outputs are not finite (they
@@ -61,7 +68,7 @@ def _typed(like, value):
     raise NotImplementedError("only callable from compiled code")
 
 
-@overload(_typed, inline="always")
+@overload(_typed)
 def _typed_overload(like, value):
     dtype = like.dtype if isinstance(like, types.Array) else like
     if dtype == types.float32:
@@ -128,7 +135,7 @@ def _from_bits_intrinsic(typingctx, bits):
     return result(bits), codegen
 
 
-@overload(_from_bits, inline="always")
+@overload(_from_bits)
 def _from_bits_overload(bits):
     return lambda bits: _from_bits_intrinsic(bits)
 
@@ -253,7 +260,7 @@ def _exp_unshifted(src, e, m):
     raise NotImplementedError("only callable from compiled code")
 
 
-@overload(_exp_unshifted, inline="always")
+@overload(_exp_unshifted)
 def _exp_unshifted_overload(src, e, m):
     return _exp_unshifted32 if src.dtype == types.float32 else _exp_unshifted64
 
@@ -276,7 +283,7 @@ def _chunk_source(z, i0, rows, buf):
     raise NotImplementedError("only callable from compiled code")
 
 
-@overload(_chunk_source, inline="always")
+@overload(_chunk_source)
 def _chunk_source_overload(z, i0, rows, buf):
     if z.layout == "C":
 
@@ -405,7 +412,7 @@ def _row_max_if_finite(z, i):
     return max(max(m0, m1), max(m2, m3))
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)
 def _shifted_chunk(z, i0, rows, e):
     """``e`` <- margins of ``rows`` rows from ``i0``, minus each row's maximum.
 
@@ -423,7 +430,7 @@ def _shifted_chunk(z, i0, rows, e):
     return -1
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)
 def _exp_chunk(z, i0, rows, e, buf):
     """``e`` <- exponentials of ``rows`` rows of margins from ``i0``, row-major.
 
@@ -446,7 +453,7 @@ def _chunk_rows(k_count):
     return max(1, _CHUNK // k_count)
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)
 def _set_aside_labels(e, codes, i0, rows, k_count, at_label, labels):
     """Move each row's label exponential from ``e`` into ``at_label``, leaving 0.
 
@@ -467,7 +474,7 @@ def _set_aside_labels(e, codes, i0, rows, k_count, at_label, labels):
     return -1
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)
 def _check_shapes(z, grad, hess, codes, probs, class_w, row_w):
     """Raise ``ValueError`` unless the arrays fit ``z`` (n, K); empty ones mean absent."""
     n, k_count = z.shape
