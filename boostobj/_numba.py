@@ -335,15 +335,17 @@ def _row_sum(a, base, k_count):
 
 
 @njit(inline="always", **_JIT)
-def _row_sums_and_squares(e, base, k_count, w):
-    """``sum(e[base:base + K])`` and ``sum(w * e[base:base + K]**2)``, in one pass.
+def _row_sums_and_squares(e, base, k_count, w, c, at):
+    """``sum(u)`` and ``sum(w * u**2)`` for ``u = e[base:base + K]`` with ``u[c] = at``.
 
-    Summed in the order of :func:`_row_sum` (two independent chains).
+    ``c = -1`` replaces nothing. Summed in the order of :func:`_row_sum`
+    (two independent chains), so a row whose entry ``c`` was set to 0 in
+    ``e`` and one where it is replaced by 0 give the same sums.
     """
     if k_count < _LONG_ROW:
         total = squares = _typed(e, 0.0)
         for k in range(k_count):
-            v = e[base + k]
+            v = at if k == c else e[base + k]
             total += v
             squares += w[k] * v * v
         return total, squares
@@ -351,10 +353,10 @@ def _row_sums_and_squares(e, base, k_count, w):
     t0 = t1 = t2 = t3 = _typed(e, 0.0)
     k = 0
     while k + 4 <= k_count:
-        v0 = e[base + k]
-        v1 = e[base + k + 1]
-        v2 = e[base + k + 2]
-        v3 = e[base + k + 3]
+        v0 = at if k == c else e[base + k]
+        v1 = at if k + 1 == c else e[base + k + 1]
+        v2 = at if k + 2 == c else e[base + k + 2]
+        v3 = at if k + 3 == c else e[base + k + 3]
         s0 += v0
         s1 += v1
         s2 += v2
@@ -365,7 +367,7 @@ def _row_sums_and_squares(e, base, k_count, w):
         t3 += w[k + 3] * v3 * v3
         k += 4
     while k < k_count:
-        v0 = e[base + k]
+        v0 = at if k == c else e[base + k]
         s0 += v0
         t0 += w[k] * v0 * v0
         k += 1
@@ -625,7 +627,14 @@ def _brier_terms(p, w, r, s, q, exact):
     return p * (r - s), d
 
 
-@njit(**_JIT)
+# Without fused multiply-adds: the Gauss-Newton diagonal cancels where
+# w (1 - 2p) is close to -Q, and the compiler fuses the class-id and the
+# soft-label loops differently; unfused, one-hot soft labels give the same
+# bits as class ids (tests/test_numba_kernels.py).
+_BRIER_JIT = {"nogil": True, "cache": True}
+
+
+@njit(**_BRIER_JIT)
 def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, check):
     """Weighted Brier score on softmax outputs; Gauss-Newton or exact diagonal.
 
@@ -664,10 +673,10 @@ def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, chec
             if hard:
                 # The label entry of e is 0 here: sums over the other classes,
                 # then the label's terms, without cancelling (1 - p_c = other / total).
-                other, squares = _row_sums_and_squares(e, base, k_count, wk)
-                at_label = at_labels[i]
-                inv = one / (other + at_label)
                 c = labels[i]
+                at_label = at_labels[i]
+                other, squares = _row_sums_and_squares(e, base, k_count, wk, -1, at_label)
+                inv = one / (other + at_label)
                 p_c = at_label * inv
                 r_c = -wk[c] * (other * inv)  # w_c (p_c - 1)
                 q_other = squares * inv * inv
@@ -689,16 +698,22 @@ def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, chec
                 grad[row, c] = factor * g
                 hess[row, c] = max(factor * d * scale, floor)
                 continue
-            inv = one / _row_sum(e, base, k_count)
+            # Q as for class ids, taking the most probable label as the label
+            # (the first one of equals): one-hot soft labels then give exactly
+            # the probabilities and Q of the same class ids.
+            c = 0
             for k in range(k_count):
                 yk[k] = probs[row, k]
-            q = _typed(z, 0.0)
+                c = k if yk[k] > yk[c] else c
+            at_label = e[base + c]
+            other, squares = _row_sums_and_squares(e, base, k_count, wk, c, _typed(z, 0.0))
+            inv = one / (other + at_label)
+            p_c = at_label * inv
+            q = squares * inv * inv + wk[c] * p_c * p_c
             s = _typed(z, 0.0)
             for k in range(k_count):
                 p = e[base + k] * inv
-                r = wk[k] * (p - yk[k])
-                q += wk[k] * p * p
-                s += p * r
+                s += p * (wk[k] * (p - yk[k]))
             if exact:
                 for k in range(k_count):
                     p = e[base + k] * inv

@@ -96,3 +96,31 @@ def test_a_non_finite_margin_is_reported_at_its_row(kind, dtype, bad, row):
     # Other layouts read the chunk through a copy: the same row.
     _, _, got = _run(kind, np.asfortranarray(z), codes, probs, dtype)
     assert got == (row, -1, -1)
+
+
+@pytest.mark.parametrize("k", [3, 10, 40])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_brier_class_ids_and_one_hot_labels_give_the_same_gauss_newton_hessian(k, dtype):
+    # The Gauss-Newton diagonal p^2 max(w (1 - 2p) + Q, 0) cancels where
+    # w (1 - 2p) is close to -Q: only the same arithmetic for both label
+    # kinds (the same p and Q to the last bit) keeps them equal there.
+    rng = np.random.default_rng(k)
+    n = 2000
+    z = _ro(rng.normal(scale=3.0, size=(n, k)).astype(dtype))
+    codes = _ro(rng.integers(0, k, n).astype(np.intp))
+    one_hot = _ro(np.eye(k)[codes])
+    class_w = _ro(rng.uniform(0.1, 5.0, size=(n, k)))
+    row_w = _ro(rng.uniform(0.5, 2.0, size=n))
+    e2 = _ro(np.empty((0, 0)))
+    empty_codes = _ro(np.empty(0, dtype=np.intp))
+    one, minus_inf = dtype(1.0), dtype(-np.inf)
+    out = []
+    for ids, probs in ((codes, e2), (empty_codes, one_hot)):
+        grad, hess = np.empty((n, k), dtype=dtype), np.empty((n, k), dtype=dtype)
+        got = kernels.brier(z, ids, probs, class_w, row_w, False, grad, hess, one, minus_inf, False)
+        assert got == (-1, -1, -1)
+        out.append((grad, hess))
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+    # The gradients use S, which class ids compute without cancelling.
+    scale = 2 * class_w.max(axis=1, keepdims=True) * row_w[:, None]
+    assert np.all(np.abs(out[0][0] - out[1][0]) <= 8 * np.finfo(dtype).eps * scale)
