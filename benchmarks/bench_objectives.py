@@ -1,6 +1,7 @@
 """Speed of grad_hess against scikit-learn's compiled loss and the memory floor.
 
 Run: python benchmarks/bench_objectives.py [--n 1000000] [--k 10] [--repeats 7]
+     [--threads 1] [--dtype float64] [--outputs both|preallocated|fresh]
 
 Every contender runs once per repeat, interleaved, and the table reports
 medians and ratios to scikit-learn's ``HalfMultinomialLoss.gradient_hessian``
@@ -13,6 +14,12 @@ fewest numpy passes any numpy implementation of softmax cross-entropy needs
 (exp, row sum, scaling, p - p**2; no labels, no validation). Where that bound
 is above 2.5x the floor, numpy cannot meet the target and the compiled
 backend is needed.
+
+Two tables, like for like: "preallocated outputs" (every contender writes
+into the same two buffers, as an engine's objective can) and "fresh outputs"
+(every contender allocates its outputs, as ``grad_hess(labels, raw)`` does;
+the floor then allocates too, and everyone pays the page faults of writing
+new memory). ``--outputs`` picks one of them.
 """
 
 from __future__ import annotations
@@ -57,6 +64,13 @@ def memory_floor(raw, grad, hess, rows=8192):
         np.copyto(hess[block], grad[block])
 
 
+def memory_floor_fresh(raw):
+    """The memory floor into two newly allocated outputs."""
+    grad, hess = np.empty_like(raw), np.empty_like(raw)
+    memory_floor(raw, grad, hess)
+    return grad, hess
+
+
 def cpu_name() -> str:
     try:
         with open("/proc/cpuinfo") as f:
@@ -75,6 +89,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    parser.add_argument("--outputs", choices=["both", "preallocated", "fresh"], default="both")
     args = parser.parse_args(argv)
 
     from sklearn._loss.loss import HalfMultinomialLoss
@@ -89,38 +104,63 @@ def main(argv=None) -> dict:
     targets = boostobj.Targets(labels)
     sk = HalfMultinomialLoss(n_classes=args.k)
     backends = ["numba", "numpy"] if boostobj.numba_available() else ["numpy"]
+    modes = ["preallocated", "fresh"] if args.outputs == "both" else [args.outputs]
+    floor_name = {
+        "preallocated": "memory floor (read raw, write 2)",
+        "fresh": "memory floor (read raw, write 2 new)",
+    }
 
-    def ours(obj):
+    def ours(obj, fresh):
+        if fresh:
+            return lambda: obj.grad_hess(targets, raw, n_threads=args.threads)
         return lambda: obj.grad_hess(
             targets, raw, grad_out=grad, hess_out=hess, n_threads=args.threads
         )
 
-    contenders = {
-        "scikit-learn HalfMultinomialLoss (Cython)": lambda: sk.gradient_hessian(
-            labels_f, raw, gradient_out=grad, hessian_out=hess, n_threads=args.threads
-        ),
-        "memory floor (read raw, write 2)": lambda: memory_floor(raw, grad, hess),
-        "numpy lower bound (4 passes, no labels)": lambda: numpy_lower_bound(raw, grad, hess),
-    }
-    for backend in backends:
-        contenders[f"SoftmaxCrossEntropy [{backend}]"] = ours(SoftmaxCrossEntropy(backend=backend))
-        contenders[f"WeightedBrier gauss-newton [{backend}]"] = ours(WeightedBrier(backend=backend))
-        contenders[f"WeightedBrier exact [{backend}]"] = ours(
-            WeightedBrier(hessian="exact", backend=backend)
-        )
-    contenders["naive numpy softmax cross-entropy"] = lambda: naive_softmax_xent(labels, raw)
-    times: dict[str, list[float]] = {name: [] for name in contenders}
-    for fn in contenders.values():  # warm up
+    def sklearn_loss(fresh):
+        out = {} if fresh else {"gradient_out": grad, "hessian_out": hess}
+        return lambda: sk.gradient_hessian(labels_f, raw, n_threads=args.threads, **out)
+
+    tables: dict[str, dict] = {}
+    for mode in modes:
+        fresh = mode == "fresh"
+        contenders = {
+            "scikit-learn HalfMultinomialLoss (Cython)": sklearn_loss(fresh),
+            floor_name[mode]: (
+                (lambda: memory_floor_fresh(raw))
+                if fresh
+                else (lambda: memory_floor(raw, grad, hess))
+            ),
+        }
+        if not fresh:
+            contenders["numpy lower bound (4 passes, no labels)"] = lambda: numpy_lower_bound(
+                raw, grad, hess
+            )
+        for backend in backends:
+            contenders[f"SoftmaxCrossEntropy [{backend}]"] = ours(
+                SoftmaxCrossEntropy(backend=backend), fresh
+            )
+            contenders[f"WeightedBrier gauss-newton [{backend}]"] = ours(
+                WeightedBrier(backend=backend), fresh
+            )
+            contenders[f"WeightedBrier exact [{backend}]"] = ours(
+                WeightedBrier(hessian="exact", backend=backend), fresh
+            )
+        tables[mode] = contenders
+    # It allocates its outputs either way; listed in the first table, as before.
+    tables[modes[0]]["naive numpy softmax cross-entropy"] = lambda: naive_softmax_xent(labels, raw)
+
+    # One interleaved loop over every contender of every table.
+    everything = [(mode, name, fn) for mode, table in tables.items() for name, fn in table.items()]
+    times: dict[tuple[str, str], list[float]] = {(mode, name): [] for mode, name, _ in everything}
+    for _, _, fn in everything:  # warm up
         fn()
     for _ in range(args.repeats):
-        for name, fn in contenders.items():
+        for mode, name, fn in everything:
             t0 = time.perf_counter()
             fn()
-            times[name].append(time.perf_counter() - t0)
+            times[mode, name].append(time.perf_counter() - t0)
 
-    medians = {name: statistics.median(t) for name, t in times.items()}
-    base = medians["scikit-learn HalfMultinomialLoss (Cython)"]
-    floor = medians["memory floor (read raw, write 2)"]
     print(
         f"n={args.n} K={args.k} dtype={args.dtype} threads={args.threads} "
         f"repeats={args.repeats} (medians of interleaved runs)"
@@ -134,15 +174,23 @@ def main(argv=None) -> dict:
         f"numpy {np.__version__}, numba {numba_version}, boostobj {boostobj.__version__}, "
         f"CPU {cpu_name()}, {os.cpu_count()} logical cores"
     )
-    print(f"{'contender':45s} {'median ms':>10s} {'vs sklearn':>11s} {'vs floor':>9s}")
-    for name, m in medians.items():
-        print(f"{name:45s} {1e3 * m:10.1f} {m / base:10.2f}x {m / floor:8.2f}x")
-    for backend in backends:
-        xent = medians[f"SoftmaxCrossEntropy [{backend}]"]
-        for mode in ("gauss-newton", "exact"):
-            ratio = medians[f"WeightedBrier {mode} [{backend}]"] / xent
-            print(f"WeightedBrier {mode} / SoftmaxCrossEntropy [{backend}]: {ratio:.2f}x")
-    return {"medians": medians}
+    results = {}
+    for mode in modes:
+        medians = {name: statistics.median(times[mode, name]) for name in tables[mode]}
+        results[mode] = medians
+        base = medians["scikit-learn HalfMultinomialLoss (Cython)"]
+        floor = medians[floor_name[mode]]
+        if len(modes) > 1:
+            print(f"\n{mode} outputs:")
+        print(f"{'contender':45s} {'median ms':>10s} {'vs sklearn':>11s} {'vs floor':>9s}")
+        for name, m in medians.items():
+            print(f"{name:45s} {1e3 * m:10.1f} {m / base:10.2f}x {m / floor:8.2f}x")
+        for backend in backends:
+            xent = medians[f"SoftmaxCrossEntropy [{backend}]"]
+            for kind in ("gauss-newton", "exact"):
+                ratio = medians[f"WeightedBrier {kind} [{backend}]"] / xent
+                print(f"WeightedBrier {kind} / SoftmaxCrossEntropy [{backend}]: {ratio:.2f}x")
+    return {"medians": results[modes[0]], "tables": results}
 
 
 if __name__ == "__main__":

@@ -11,10 +11,20 @@ row sums, scaling, ``p - p**2``), which alone take about 2.5 times the
 memory-traffic floor (the "numpy lower bound" row of
 ``benchmarks/bench_objectives.py``).
 
-Rows are processed in chunks of about ``_CHUNK`` elements held in L1 cache:
-shifted margins are exponentiated by a loop that the compiler vectorises
-(``_exp_nonpositive``: no calls into libm, which would not vectorise),
-then each row is finished from the cached exponentials.
+Rows are processed in chunks of about ``_CHUNK`` elements held in L1 cache.
+A chunk's margins are exponentiated by one loop that the compiler vectorises
+(no calls into libm, which would not vectorise): as they are when they all
+lie within ``_UNSHIFTED_MAX`` (no row maxima, the margins are read once),
+else each row shifted by its maximum (``_exp_nonpositive``). Each row is
+then finished from the cached exponentials. Powers of two are built from
+their exponent bits in registers (``_from_bits``), not through memory.
+
+Compilation (each kernel, once per combination of argument types; cached on
+disk) mostly costs numba's typing, not LLVM's optimisation: the per-chunk
+helpers are therefore ordinary compiled functions, typed once and shared by
+every kernel that calls them with the same types, and only the small
+functions called inside per-row and per-element loops are inlined by numba
+(LLVM inlines the small shared ones anyway).
 
 Every kernel returns ``(bad_raw, bad_out, bad_label)``: the first row of
 the block whose margins are not finite (the kernel stops there); if
@@ -38,7 +48,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, types
-from numba.extending import overload
+from numba.extending import intrinsic, overload
 
 # Elements of one chunk: its exponentials and scaling words fit in L1 cache.
 _CHUNK = 1024
@@ -58,7 +68,7 @@ def _typed(like, value):
     raise NotImplementedError("only callable from compiled code")
 
 
-@overload(_typed, inline="always")
+@overload(_typed)
 def _typed_overload(like, value):
     dtype = like.dtype if isinstance(like, types.Array) else like
     if dtype == types.float32:
@@ -101,85 +111,196 @@ _F32_EXP_MIN = np.float32(-104.0)  # below this, exp rounds to 0 in float32
 _F32_HALF = np.float32(0.5)
 
 
-def _exp64(x, m, bits_lo, bits_hi):
+def _from_bits(bits):
+    """The float whose bit pattern is ``bits`` (int64: float64, int32: float32).
+
+    Compiled code only. A bit cast between registers, so that loops which
+    build powers of two from their exponent bits still vectorise.
+    """
+    raise NotImplementedError("only callable from compiled code")
+
+
+@intrinsic
+def _from_bits_intrinsic(typingctx, bits):
+    if bits == types.int64:
+        result = types.float64
+    elif bits == types.int32:
+        result = types.float32
+    else:
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], context.get_value_type(sig.return_type))
+
+    return result(bits), codegen
+
+
+@overload(_from_bits)
+def _from_bits_overload(bits):
+    return lambda bits: _from_bits_intrinsic(bits)
+
+
+@njit(inline="always", **_JIT)
+def _poly64(r):
+    q = _C11
+    q = q * r + _C10
+    q = q * r + _C9
+    q = q * r + _C8
+    q = q * r + _C7
+    q = q * r + _C6
+    q = q * r + _C5
+    q = q * r + _C4
+    q = q * r + _C3
+    q = q * r + _C2
+    q = q * r + 1.0
+    return q * r + 1.0
+
+
+@njit(inline="always", **_JIT)
+def _poly32(r):
+    q = _F32_D6
+    q = q * r + _F32_D5
+    q = q * r + _F32_D4
+    q = q * r + _F32_D3
+    q = q * r + _F32_D2
+    q = q * r + _F32_D1
+    return q * r + _F32_D0
+
+
+def _exp64(x, m):
     for j in range(m):
         v = max(x[j], _EXP_MIN)
         n = np.floor(v * _LOG2E + 0.5)
         r = v - n * _LN2_HI
         r = r - n * _LN2_LO
-        q = _C11
-        q = q * r + _C10
-        q = q * r + _C9
-        q = q * r + _C8
-        q = q * r + _C7
-        q = q * r + _C6
-        q = q * r + _C5
-        q = q * r + _C4
-        q = q * r + _C3
-        q = q * r + _C2
-        q = q * r + 1.0
-        q = q * r + 1.0
         ni = np.int64(n)
         half = ni >> 1
-        bits_lo[j] = (half + 1023) << 52
-        bits_hi[j] = (ni - half + 1023) << 52
-        x[j] = q
-    lo = bits_lo.view(np.float64)
-    hi = bits_hi.view(np.float64)
-    for j in range(m):
-        x[j] = x[j] * lo[j] * hi[j]
+        lo = _from_bits((half + 1023) << 52)
+        hi = _from_bits((ni - half + 1023) << 52)
+        x[j] = _poly64(r) * lo * hi
 
 
-def _exp32(x, m, bits_lo, bits_hi):
-    lo_bits = bits_lo.view(np.int32)  # int64 scratch, read as twice as many int32
-    hi_bits = bits_hi.view(np.int32)
+def _exp32(x, m):
     for j in range(m):
         v = max(x[j], _F32_EXP_MIN)
         n = np.floor(v * _F32_LOG2E + _F32_HALF)
         r = v - n * _F32_LN2_HI
         r = r - n * _F32_LN2_LO
-        q = _F32_D6
-        q = q * r + _F32_D5
-        q = q * r + _F32_D4
-        q = q * r + _F32_D3
-        q = q * r + _F32_D2
-        q = q * r + _F32_D1
-        q = q * r + _F32_D0
         ni = np.int32(n)
         half = ni >> 1
-        lo_bits[j] = (half + 127) << 23
-        hi_bits[j] = (ni - half + 127) << 23
-        x[j] = q
-    lo = lo_bits.view(np.float32)
-    hi = hi_bits.view(np.float32)
-    for j in range(m):
-        x[j] = x[j] * lo[j] * hi[j]
+        lo = _from_bits(np.int32((half + 127) << 23))
+        hi = _from_bits(np.int32((ni - half + 127) << 23))
+        x[j] = _poly32(r) * lo * hi
 
 
-def _exp_nonpositive(x, m, bits_lo, bits_hi):
+def _exp_nonpositive(x, m):
     """``x[:m] = exp(x[:m])`` for ``x <= 0``, in the dtype of ``x``.
 
     Within 2 ulp of ``np.exp`` (tests/test_backends.py). The power of two is
     applied as two factors ``2**(n // 2)`` and ``2**(n - n // 2)``: each is
     a normal number down to the smallest subnormal result, so tiny results
     come out as subnormals, as from ``np.exp``, instead of being flushed to
-    zero. ``bits_lo`` and ``bits_hi`` are int64 scratch of length >= m.
-    Compiled code only (see :func:`exp_nonpositive`).
+    zero. Compiled code only (see :func:`exp_nonpositive`).
     """
     raise NotImplementedError("only callable from compiled code")
 
 
 @overload(_exp_nonpositive)
-def _exp_overload(x, m, bits_lo, bits_hi):
+def _exp_overload(x, m):
     return _exp32 if x.dtype == types.float32 else _exp64
 
 
 @njit(**_JIT)
 def exp_nonpositive(x):
     """``exp(x)`` in place for a 1-D float32/float64 array of values <= 0."""
-    bits_lo = np.empty(x.shape[0], dtype=np.int64)
-    bits_hi = np.empty(x.shape[0], dtype=np.int64)
-    _exp_nonpositive(x, x.shape[0], bits_lo, bits_hi)
+    _exp_nonpositive(x, x.shape[0])
+
+
+# Margins within these bounds are exponentiated without subtracting the row
+# maximum: no exponential overflows or is subnormal, every row sums to a
+# normal number, and every probability above 2**-866 (float64) or 2**-115
+# (float32) comes from normal numbers, so it keeps full precision.
+_UNSHIFTED_MAX = 300.0
+_F32_UNSHIFTED_MAX = np.float32(40.0)
+
+
+def _exp_unshifted64(src, e, m):
+    outside = 0
+    for j in range(m):
+        v = src[j]
+        inside = abs(v) <= _UNSHIFTED_MAX  # false for NaN too
+        outside += not inside
+        n = np.floor(v * _LOG2E + 0.5)
+        r = v - n * _LN2_HI
+        r = r - n * _LN2_LO
+        ni = np.int64(n) if inside else np.int64(0)
+        e[j] = _poly64(r) * _from_bits((ni + 1023) << 52)
+    return outside
+
+
+def _exp_unshifted32(src, e, m):
+    outside = 0
+    for j in range(m):
+        v = src[j]
+        inside = abs(v) <= _F32_UNSHIFTED_MAX
+        outside += not inside
+        n = np.floor(v * _F32_LOG2E + _F32_HALF)
+        r = v - n * _F32_LN2_HI
+        r = r - n * _F32_LN2_LO
+        ni = np.int32(n) if inside else np.int32(0)
+        e[j] = _poly32(r) * _from_bits(np.int32((ni + 127) << 23))
+    return outside
+
+
+def _exp_unshifted(src, e, m):
+    """``e[:m] = exp(src[:m])``; returns how many ``src`` lie outside the bounds (or are NaN).
+
+    Where that count is not 0, ``e`` holds garbage. Compiled code only.
+    """
+    raise NotImplementedError("only callable from compiled code")
+
+
+@overload(_exp_unshifted)
+def _exp_unshifted_overload(src, e, m):
+    return _exp_unshifted32 if src.dtype == types.float32 else _exp_unshifted64
+
+
+@njit(**_JIT)
+def exp_bounded(x):
+    """``exp(x)`` in place for a 1-D float32/float64 array within ``_UNSHIFTED_MAX``.
+
+    Returns how many entries lie outside the bounds or are NaN (those hold
+    garbage). The exponentials of the kernels' unshifted chunks.
+    """
+    return _exp_unshifted(x, x, x.shape[0])
+
+
+def _chunk_source(z, i0, rows, buf):
+    """Rows ``i0 .. i0 + rows`` of ``z`` as one contiguous run.
+
+    A view for C order, else copied into ``buf``. Compiled code only.
+    """
+    raise NotImplementedError("only callable from compiled code")
+
+
+@overload(_chunk_source)
+def _chunk_source_overload(z, i0, rows, buf):
+    if z.layout == "C":
+
+        def view(z, i0, rows, buf):
+            k_count = z.shape[1]
+            return z.reshape(-1)[i0 * k_count : (i0 + rows) * k_count]
+
+        return view
+
+    def copy(z, i0, rows, buf):
+        k_count = z.shape[1]
+        for i in range(rows):
+            for k in range(k_count):
+                buf[i * k_count + k] = z[i0 + i, k]
+        return buf
+
+    return copy
 
 
 # Long rows are reduced in four interleaved partial results: one accumulator
@@ -211,6 +332,46 @@ def _row_sum(a, base, k_count):
         s0 += a[base + k]
         k += 1
     return (s0 + s1) + (s2 + s3)
+
+
+@njit(inline="always", **_JIT)
+def _row_sums_and_squares(e, base, k_count, w, c, at):
+    """``sum(u)`` and ``sum(w * u**2)`` for ``u = e[base:base + K]`` with ``u[c] = at``.
+
+    ``c = -1`` replaces nothing. Summed in the order of :func:`_row_sum`
+    (two independent chains), so a row whose entry ``c`` was set to 0 in
+    ``e`` and one where it is replaced by 0 give the same sums.
+    """
+    if k_count < _LONG_ROW:
+        total = squares = _typed(e, 0.0)
+        for k in range(k_count):
+            v = at if k == c else e[base + k]
+            total += v
+            squares += w[k] * v * v
+        return total, squares
+    s0 = s1 = s2 = s3 = _typed(e, 0.0)
+    t0 = t1 = t2 = t3 = _typed(e, 0.0)
+    k = 0
+    while k + 4 <= k_count:
+        v0 = at if k == c else e[base + k]
+        v1 = at if k + 1 == c else e[base + k + 1]
+        v2 = at if k + 2 == c else e[base + k + 2]
+        v3 = at if k + 3 == c else e[base + k + 3]
+        s0 += v0
+        s1 += v1
+        s2 += v2
+        s3 += v3
+        t0 += w[k] * v0 * v0
+        t1 += w[k + 1] * v1 * v1
+        t2 += w[k + 2] * v2 * v2
+        t3 += w[k + 3] * v3 * v3
+        k += 4
+    while k < k_count:
+        v0 = at if k == c else e[base + k]
+        s0 += v0
+        t0 += w[k] * v0 * v0
+        k += 1
+    return (s0 + s1) + (s2 + s3), (t0 + t1) + (t2 + t3)
 
 
 @njit(inline="always", **_JIT)
@@ -253,7 +414,7 @@ def _row_max_if_finite(z, i):
     return max(max(m0, m1), max(m2, m3))
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)
 def _shifted_chunk(z, i0, rows, e):
     """``e`` <- margins of ``rows`` rows from ``i0``, minus each row's maximum.
 
@@ -272,11 +433,29 @@ def _shifted_chunk(z, i0, rows, e):
 
 
 @njit(**_JIT)
+def _exp_chunk(z, i0, rows, e, buf):
+    """``e`` <- exponentials of ``rows`` rows of margins from ``i0``, row-major.
+
+    Margins within ``_UNSHIFTED_MAX`` are exponentiated as they are (one
+    pass, no row maxima); otherwise the whole chunk is redone with each row
+    shifted by its maximum. Returns the first row (relative to ``i0``) with
+    a NaN or infinite margin, or -1. ``buf`` is scratch of ``e``'s size.
+    """
+    m = rows * z.shape[1]
+    if _exp_unshifted(_chunk_source(z, i0, rows, buf), e, m) == 0:
+        return -1
+    bad = _shifted_chunk(z, i0, rows, e)
+    if bad < 0:
+        _exp_nonpositive(e, m)
+    return bad
+
+
+@njit(**_JIT)
 def _chunk_rows(k_count):
     return max(1, _CHUNK // k_count)
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)
 def _set_aside_labels(e, codes, i0, rows, k_count, at_label, labels):
     """Move each row's label exponential from ``e`` into ``at_label``, leaving 0.
 
@@ -297,7 +476,7 @@ def _set_aside_labels(e, codes, i0, rows, k_count, at_label, labels):
     return -1
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)
 def _check_shapes(z, grad, hess, codes, probs, class_w, row_w):
     """Raise ``ValueError`` unless the arrays fit ``z`` (n, K); empty ones mean absent."""
     n, k_count = z.shape
@@ -361,18 +540,16 @@ def xent_hard(z, codes, label_w, grad, hess, scale, floor, check):
     one = _typed(z, 1.0)
     chunk = _chunk_rows(k_count)
     e = np.empty(chunk * k_count, dtype=z.dtype)
-    bits_lo = np.empty(chunk * k_count, dtype=np.int64)
-    bits_hi = np.empty(chunk * k_count, dtype=np.int64)
+    buf = np.empty(chunk * k_count, dtype=z.dtype)
     weighted = label_w.shape[0] > 0
     at_labels = np.empty(chunk, dtype=z.dtype)
     labels = np.empty(chunk, dtype=np.intp)
     bad_out = -1
     for i0 in range(0, n, chunk):
         rows = min(chunk, n - i0)
-        bad = _shifted_chunk(z, i0, rows, e)
+        bad = _exp_chunk(z, i0, rows, e, buf)
         if bad >= 0:
             return i0 + bad, bad_out, -1
-        _exp_nonpositive(e, rows * k_count, bits_lo, bits_hi)
         bad = _set_aside_labels(e, codes, i0, rows, k_count, at_labels, labels)
         if bad >= 0:
             return -1, bad_out, i0 + bad
@@ -409,18 +586,16 @@ def xent_soft(z, probs, class_w, row_w, grad, hess, scale, floor, check):
     one = _typed(z, 1.0)
     chunk = _chunk_rows(k_count)
     e = np.empty(chunk * k_count, dtype=z.dtype)
-    bits_lo = np.empty(chunk * k_count, dtype=np.int64)
-    bits_hi = np.empty(chunk * k_count, dtype=np.int64)
+    buf = np.empty(chunk * k_count, dtype=z.dtype)
     a64 = np.empty(k_count)
     a = np.empty(k_count, dtype=z.dtype)
     wk = np.empty(k_count)
     bad_out = -1
     for i0 in range(0, n, chunk):
         rows = min(chunk, n - i0)
-        bad = _shifted_chunk(z, i0, rows, e)
+        bad = _exp_chunk(z, i0, rows, e, buf)
         if bad >= 0:
             return i0 + bad, bad_out, -1
-        _exp_nonpositive(e, rows * k_count, bits_lo, bits_hi)
         for i in range(rows):
             row = i0 + i
             base = i * k_count
@@ -452,7 +627,14 @@ def _brier_terms(p, w, r, s, q, exact):
     return p * (r - s), d
 
 
-@njit(**_JIT)
+# Without fused multiply-adds: the Gauss-Newton diagonal cancels where
+# w (1 - 2p) is close to -Q, and the compiler fuses the class-id and the
+# soft-label loops differently; unfused, one-hot soft labels give the same
+# bits as class ids (tests/test_numba_kernels.py).
+_BRIER_JIT = {"nogil": True, "cache": True}
+
+
+@njit(**_BRIER_JIT)
 def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, check):
     """Weighted Brier score on softmax outputs; Gauss-Newton or exact diagonal.
 
@@ -467,19 +649,17 @@ def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, chec
     one = _typed(z, 1.0)
     chunk = _chunk_rows(k_count)
     e = np.empty(chunk * k_count, dtype=z.dtype)
-    bits_lo = np.empty(chunk * k_count, dtype=np.int64)
-    bits_hi = np.empty(chunk * k_count, dtype=np.int64)
+    buf = np.empty(chunk * k_count, dtype=z.dtype)
     wk = np.empty(k_count, dtype=z.dtype)
-    yk = np.zeros(k_count, dtype=z.dtype)  # the row's soft labels; 0 for class ids
+    yk = np.zeros(k_count, dtype=z.dtype)  # the row's soft labels
     at_labels = np.zeros(chunk, dtype=z.dtype)
     labels = np.zeros(chunk, dtype=np.intp)
     bad_out = -1
     for i0 in range(0, n, chunk):
         rows = min(chunk, n - i0)
-        bad = _shifted_chunk(z, i0, rows, e)
+        bad = _exp_chunk(z, i0, rows, e, buf)
         if bad >= 0:
             return i0 + bad, bad_out, -1
-        _exp_nonpositive(e, rows * k_count, bits_lo, bits_hi)
         if hard:
             bad = _set_aside_labels(e, codes, i0, rows, k_count, at_labels, labels)
             if bad >= 0:
@@ -488,28 +668,52 @@ def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, chec
             row = i0 + i
             base = i * k_count
             _class_weights(class_w, row, wk)
-            other = _row_sum(e, base, k_count)
-            at_label = at_labels[i]
+            factor = _typed(z, 2.0 * (row_w[row] if row_w.shape[0] > 0 else 1.0))
+            # r = w (p - y), Q = sum w p^2, S = sum p r.
+            if hard:
+                # The label entry of e is 0 here: sums over the other classes,
+                # then the label's terms, without cancelling (1 - p_c = other / total).
+                c = labels[i]
+                at_label = at_labels[i]
+                other, squares = _row_sums_and_squares(e, base, k_count, wk, -1, at_label)
+                inv = one / (other + at_label)
+                p_c = at_label * inv
+                r_c = -wk[c] * (other * inv)  # w_c (p_c - 1)
+                q_other = squares * inv * inv
+                q = q_other + wk[c] * p_c * p_c
+                s = q_other + p_c * r_c
+                if exact:
+                    for k in range(k_count):
+                        p = e[base + k] * inv
+                        g, d = _brier_terms(p, wk[k], wk[k] * p, s, q, True)
+                        grad[row, k] = factor * g
+                        hess[row, k] = max(factor * d * scale, floor)
+                else:
+                    for k in range(k_count):
+                        p = e[base + k] * inv
+                        g, d = _brier_terms(p, wk[k], wk[k] * p, s, q, False)
+                        grad[row, k] = factor * g
+                        hess[row, k] = max(factor * d * scale, floor)
+                g, d = _brier_terms(p_c, wk[c], r_c, s, q, exact)
+                grad[row, c] = factor * g
+                hess[row, c] = max(factor * d * scale, floor)
+                continue
+            # Q as for class ids, taking the most probable label as the label
+            # (the first one of equals): one-hot soft labels then give exactly
+            # the probabilities and Q of the same class ids.
+            c = 0
+            for k in range(k_count):
+                yk[k] = probs[row, k]
+                c = k if yk[k] > yk[c] else c
+            at_label = e[base + c]
+            other, squares = _row_sums_and_squares(e, base, k_count, wk, c, _typed(z, 0.0))
             inv = one / (other + at_label)
-            if not hard:
-                for k in range(k_count):
-                    yk[k] = probs[row, k]
-            # r = w (p - y), Q = sum w p^2, S = sum p r. With class ids the
-            # label entry of e is 0 here and its terms are added afterwards.
-            q = _typed(z, 0.0)
+            p_c = at_label * inv
+            q = squares * inv * inv + wk[c] * p_c * p_c
             s = _typed(z, 0.0)
             for k in range(k_count):
                 p = e[base + k] * inv
-                r = wk[k] * (p - yk[k])
-                q += wk[k] * p * p
-                s += p * r
-            c = labels[i]  # 0 for soft labels
-            p_c = at_label * inv
-            r_c = -wk[c] * (other * inv)  # w_c (p_c - 1) without cancelling
-            if hard:
-                q += wk[c] * p_c * p_c
-                s += p_c * r_c
-            factor = _typed(z, 2.0 * (row_w[row] if row_w.shape[0] > 0 else 1.0))
+                s += p * (wk[k] * (p - yk[k]))
             if exact:
                 for k in range(k_count):
                     p = e[base + k] * inv
@@ -524,10 +728,6 @@ def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, chec
                     g, d = _brier_terms(p, wk[k], r, s, q, False)
                     grad[row, k] = factor * g
                     hess[row, k] = max(factor * d * scale, floor)
-            if hard:
-                g, d = _brier_terms(p_c, wk[c], r_c, s, q, exact)
-                grad[row, c] = factor * g
-                hess[row, c] = max(factor * d * scale, floor)
         if check and bad_out < 0:
             bad_out = _first_nonfinite_row(grad, hess, i0, rows)
     return -1, bad_out, -1
