@@ -9,8 +9,9 @@ situation as it is: each engine trains with a custom objective that times its
 ``grad_hess`` call, alternating round by round between 1 thread and
 ``--threads`` threads (forced, whatever the work size), over growing n. The
 table reports the median time per call and the ratio; boostobj starts a
-second thread only from ``MIN_THREAD_ELEMENTS`` elements per thread (the
-"chosen" column), which should sit where the ratio drops clearly below 1.
+second thread only from ``MIN_THREAD_BYTES`` of margins per thread (the
+"chosen" column; XGBoost passes float32 margins, LightGBM float64), which
+should sit where the ratio drops clearly below 1.
 """
 
 from __future__ import annotations
@@ -94,15 +95,18 @@ def main(argv=None) -> None:
     parser.add_argument("--rounds", type=int, default=16)
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument(
-        "--n", type=int, nargs="+", default=[5_000, 20_000, 50_000, 100_000, 200_000, 500_000]
+        "--n",
+        type=int,
+        nargs="+",
+        default=[5_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000],
     )
     parser.add_argument("--engines", default="xgboost,lightgbm")
     args = parser.parse_args(argv)
-    chosen_at = blocks.MIN_THREAD_ELEMENTS
-    blocks.MIN_THREAD_ELEMENTS = 1  # force the thread count under test
+    chosen_at = blocks.MIN_THREAD_BYTES
+    blocks.MIN_THREAD_BYTES = 1  # force the thread count under test
     print(
         f"K={args.k} rounds={args.rounds} threads={args.threads}; medians per call; "
-        f"boostobj's threshold: {chosen_at} elements per thread"
+        f"boostobj's threshold: {chosen_at >> 20} MiB of margins per thread"
     )
     head = ("engine", "n", "elements", "1 thread ms", f"{args.threads} threads ms", "ratio")
     print("{:9s} {:>8s} {:>9s} {:>12s} {:>13s} {:>7s} {:>7s}".format(*head, "chosen"))
@@ -113,7 +117,8 @@ def main(argv=None) -> None:
             timer = run(X, y, args.k, args.rounds, args.threads)
             one = statistics.median(timer.times[1][1:])  # the first call compiles
             many = statistics.median(timer.times[args.threads][1:])
-            chosen = max(1, min(args.threads, n * args.k // chosen_at))
+            itemsize = 4 if engine == "xgboost" else 8  # the margins each engine passes
+            chosen = max(1, min(args.threads, n * args.k * itemsize // chosen_at))
             print(
                 f"{engine:9s} {n:8d} {n * args.k:9d} {1e3 * one:12.2f} {1e3 * many:13.2f} "
                 f"{many / one:6.2f}x {chosen:7d}"

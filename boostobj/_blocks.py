@@ -174,13 +174,15 @@ def strided_ok(a: np.ndarray) -> bool:
     return a.ndim == 2 and all(s > 0 and s % a.itemsize == 0 for s in a.strides)
 
 
-# Work a thread must get before a second one starts. An engine calls the
-# objective right after one of its OpenMP regions, whose worker threads keep
-# spinning on the cores for a few milliseconds; a thread of ours started then
-# waits for them, and a short call is over before it would gain anything
-# (measured in benchmarks/bench_threads.py). 2**21 elements take about 7 ms
-# in the compiled kernels.
-MIN_THREAD_ELEMENTS = 1 << 21
+# Work a thread must get before a second one starts, in bytes of margins.
+# An engine calls the objective right after one of its OpenMP regions, whose
+# worker threads keep spinning on the cores for several milliseconds; a
+# thread of ours started then shares a core with one of them, so a second
+# thread pays only when each gets well more than that spin
+# (benchmarks/bench_threads.py: in both engines two threads lost up to 2M
+# float64 or 5M float32 margins and won from 5M float64). 16 MiB is 2**21
+# float64 or 2**22 float32 margins, about 8 ms of work in either dtype.
+MIN_THREAD_BYTES = 1 << 24
 
 # Largest row block of the compiled kernels writing straight into the
 # outputs: they chunk rows in L1 cache themselves and need no scratch, so
@@ -189,10 +191,10 @@ MIN_THREAD_ELEMENTS = 1 << 21
 KERNEL_BLOCK_ELEMENTS = 1 << 20
 
 
-def thread_count(n_elements: int, n_threads: int) -> int:
-    """Threads worth starting for ``n_elements``: at most ``n_threads``, each with
-    at least ``MIN_THREAD_ELEMENTS``."""
-    return max(1, min(int(n_threads), n_elements // MIN_THREAD_ELEMENTS))
+def thread_count(n_elements: int, n_threads: int, itemsize: int = 8) -> int:
+    """Threads worth starting for ``n_elements`` margins of ``itemsize`` bytes:
+    at most ``n_threads``, each with at least ``MIN_THREAD_BYTES``."""
+    return max(1, min(int(n_threads), n_elements * itemsize // MIN_THREAD_BYTES))
 
 
 def run_blocks(
@@ -201,12 +203,14 @@ def run_blocks(
     n_threads: int,
     work: Callable[[Iterable[slice]], None],
     *,
+    itemsize: int = 8,
     large_blocks: bool = False,
 ) -> None:
     """Call ``work`` on row blocks, split into contiguous groups, one per thread.
 
     At most ``n_threads`` threads, fewer when the work is small (see
-    ``thread_count``); the calling thread takes the first group. numpy and
+    ``thread_count``; ``itemsize`` is that of the margins); the calling
+    thread takes the first group. numpy and
     the compiled kernels release the GIL, so the groups run in parallel.
     Blocks are ``BLOCK_ELEMENTS`` large, or with ``large_blocks`` (for work
     that needs no per-block scratch) up to ``KERNEL_BLOCK_ELEMENTS``, small
@@ -215,7 +219,7 @@ def run_blocks(
     no result depends on the number of threads.
     """
     n_elements = n * max(1, n_columns)
-    threads = thread_count(n_elements, n_threads)
+    threads = thread_count(n_elements, n_threads, itemsize)
     size = BLOCK_ELEMENTS
     if large_blocks:
         size = max(BLOCK_ELEMENTS, min(KERNEL_BLOCK_ELEMENTS, n_elements // (4 * threads)))

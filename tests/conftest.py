@@ -53,10 +53,10 @@ def backend(request):
 def threads_on_small_arrays(monkeypatch):
     """Let every thread start however small the work, so that tests on small
     arrays exercise the threaded paths (production waits for
-    ``MIN_THREAD_ELEMENTS`` per thread)."""
+    ``MIN_THREAD_BYTES`` per thread)."""
     import boostobj._blocks
 
-    monkeypatch.setattr(boostobj._blocks, "MIN_THREAD_ELEMENTS", 1)
+    monkeypatch.setattr(boostobj._blocks, "MIN_THREAD_BYTES", 1)
 
 
 @dataclass

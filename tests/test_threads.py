@@ -12,16 +12,20 @@ import pytest
 
 import boostobj._blocks as blocks
 from boostobj import SoftmaxCrossEntropy, WeightedBrier
-from boostobj._blocks import MIN_THREAD_ELEMENTS, run_blocks, thread_count
+from boostobj._blocks import MIN_THREAD_BYTES, run_blocks, thread_count
 
 
 def test_a_thread_starts_only_for_enough_work():
-    assert thread_count(MIN_THREAD_ELEMENTS - 1, 8) == 1
-    assert thread_count(2 * MIN_THREAD_ELEMENTS - 1, 8) == 1
-    assert thread_count(2 * MIN_THREAD_ELEMENTS, 8) == 2
-    assert thread_count(100 * MIN_THREAD_ELEMENTS, 8) == 8
-    assert thread_count(100 * MIN_THREAD_ELEMENTS, 1) == 1
+    per_thread = MIN_THREAD_BYTES // 8  # float64 margins
+    assert thread_count(per_thread - 1, 8) == 1
+    assert thread_count(2 * per_thread - 1, 8) == 1
+    assert thread_count(2 * per_thread, 8) == 2
+    assert thread_count(100 * per_thread, 8) == 8
+    assert thread_count(100 * per_thread, 1) == 1
     assert thread_count(0, 4) == 1
+    # float32 margins take half the time each: twice as many per thread.
+    assert thread_count(2 * per_thread, 8, itemsize=4) == 1
+    assert thread_count(4 * per_thread, 8, itemsize=4) == 2
 
 
 def _record_threads(n, k, n_threads, parties=1, **kwargs):
@@ -42,14 +46,14 @@ def _record_threads(n, k, n_threads, parties=1, **kwargs):
 def test_small_work_stays_on_the_calling_thread(monkeypatch):
     started = []
     monkeypatch.setattr(blocks, "ThreadPoolExecutor", lambda **kw: started.append(kw))
-    seen = _record_threads(MIN_THREAD_ELEMENTS // 10, 10, 8)
+    seen = _record_threads(MIN_THREAD_BYTES // 80, 10, 8)
     assert started == [] and [ident for ident, _ in seen] == [threading.get_ident()]
 
 
 @pytest.mark.parametrize("large_blocks", [False, True])
 def test_large_work_is_split_evenly_and_the_caller_takes_a_share(large_blocks):
     k = 10
-    n = 4 * MIN_THREAD_ELEMENTS // k + 1
+    n = 4 * MIN_THREAD_BYTES // (8 * k) + 1
     seen = _record_threads(n, k, 4, parties=4, large_blocks=large_blocks)
     idents = [ident for ident, _ in seen]
     assert len(set(idents)) == 4 and threading.get_ident() in idents

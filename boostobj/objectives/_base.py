@@ -196,11 +196,12 @@ class BaseObjective:
         sets their thread count. None means 1, except in the ``Classifier``
         of each engine, which then uses the engine's own (``n_jobs``, or
         ``nthread`` / ``num_threads`` when set). Results do not depend on it.
-        It is an upper bound: a call starts one thread per ``2**21``
-        elements of ``raw`` at most (about 7 ms of work each), because an
-        engine calls the objective just after one of its OpenMP regions,
-        whose threads keep spinning on the cores for a while; a shorter call
-        only waits for them (``benchmarks/bench_threads.py``).
+        It is an upper bound: a call starts one thread per 16 MiB of
+        ``raw`` at most (``2**21`` float64 or ``2**22`` float32 margins,
+        about 8 ms of work each), because an engine calls the objective just
+        after one of its OpenMP regions, whose threads keep spinning on the
+        cores for a while; a shorter call only waits for them
+        (``benchmarks/bench_threads.py``).
     """
 
     #: Name used in engine metric logs.
@@ -364,7 +365,7 @@ class BaseObjective:
                     blk = make_block(targets, raw, params.class_weight, rows)
                     out[rows] = self._loss_block(blk, ws, params)
 
-        run_blocks(raw.shape[0], k, n_threads, work)
+        run_blocks(raw.shape[0], k, n_threads, work, itemsize=raw.dtype.itemsize)
         return out
 
     def grad_hess(
@@ -480,7 +481,14 @@ class BaseObjective:
                         if safe and grad.dtype != g.dtype:  # rounding may overflow
                             _check_safe_block(grad[rows], hess[rows], rows.start)
 
-        run_blocks(raw.shape[0], k, n_threads, work, large_blocks=direct and kernels is not None)
+        run_blocks(
+            raw.shape[0],
+            k,
+            n_threads,
+            work,
+            itemsize=raw.dtype.itemsize,
+            large_blocks=direct and kernels is not None,
+        )
         return grad, hess
 
     def predict_proba(self, raw: Any, *, n_threads: int | None = None) -> np.ndarray:
@@ -510,7 +518,7 @@ class BaseObjective:
                 for rows in blocks:
                     softmax_rows(raw[rows], proba[rows], ws, rows.start)
 
-        run_blocks(raw.shape[0], raw.shape[1], n_threads, work)
+        run_blocks(raw.shape[0], raw.shape[1], n_threads, work, itemsize=raw.dtype.itemsize)
         return proba
 
     def init_raw(
