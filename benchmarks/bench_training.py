@@ -24,9 +24,12 @@ keeps its default of one thread); a number or ``all`` sets the engine's
 ``nthread`` / ``n_jobs`` and, on the native and sklearn paths, the
 objective's ``n_threads`` to it, as the README advises. The table reports
 medians of the interleaved runs, their ratio (boostobj / built-in) and the
-seconds spent inside boostobj's ``grad_hess`` (the rest of the difference is
-the engine's own handling of a custom objective: predicting margins every
-round and taking the gradients back from Python).
+seconds spent inside boostobj's ``grad_hess``. On the native paths a third
+run replays the gradients boostobj's run returned, round by round: the same
+trees, with no gradient computed at all, so its ratio is the least any
+custom objective can cost in that engine: predicting margins every round
+and taking gradients back from Python, where the built-in computes its
+gradients inside the engine, on the engine's threads.
 """
 
 from __future__ import annotations
@@ -55,6 +58,42 @@ class TimedCrossEntropy(SoftmaxCrossEntropy):
             return super().grad_hess(*args, **kwargs)
         finally:
             TimedCrossEntropy.seconds += time.perf_counter() - t0
+
+
+class Recorded:
+    """An engine objective callable that keeps what it returned while ``recording``."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.outputs = []
+        self.recording = False
+
+    def __call__(self, *args):
+        out = self.fn(*args)
+        if self.recording:
+            self.outputs.append(out)
+        return out
+
+    def __deepcopy__(self, memo):  # lightgbm copies its params
+        return self
+
+
+class Replay:
+    """Returns a recorded run's gradients round by round: the same trees as that
+    run, at no cost for the gradients themselves (the engine's floor for any
+    custom objective)."""
+
+    def __init__(self, recorded):
+        self.recorded = recorded
+        self.round = 0
+
+    def __call__(self, *args):
+        out = self.recorded.outputs[self.round % len(self.recorded.outputs)]
+        self.round += 1
+        return out
+
+    def __deepcopy__(self, memo):
+        return self
 
 
 def make_data(n, d, k, seed=0):
@@ -93,14 +132,13 @@ def xgboost_path(path, X, y, k, rounds, setting, client=None):
             params["nthread"] = threads
         dtrain = xgb.DMatrix(X, label=y, nthread=threads or -1)
         softprob = {**params, "objective": "multi:softprob"}
+        custom = {**softprob, "disable_default_eval_metric": 1}
+        recorded = Recorded(bx.objective(xent))
         return (
             lambda: xgb.train({**softprob, "eval_metric": "mlogloss"}, dtrain, rounds),
-            lambda: xgb.train(
-                {**softprob, "disable_default_eval_metric": 1},
-                dtrain,
-                rounds,
-                obj=bx.objective(xent),
-            ),
+            lambda: xgb.train(custom, dtrain, rounds, obj=recorded),
+            lambda: xgb.train(custom, dtrain, rounds, obj=Replay(recorded)),
+            recorded,
         )
     if path == "sklearn":
         return (
@@ -150,9 +188,12 @@ def lightgbm_path(path, X, y, k, rounds, setting, client=None):
         if threads is not None:
             base["num_threads"] = threads
         dtrain = lgb.Dataset(X, label=y, params={"verbose": -1}).construct()
+        recorded = Recorded(bl.objective(xent))
         return (
             lambda: lgb.train({**base, "objective": "multiclass"}, dtrain, rounds),
-            lambda: lgb.train({**base, "objective": bl.objective(xent)}, dtrain, rounds),
+            lambda: lgb.train({**base, "objective": recorded}, dtrain, rounds),
+            lambda: lgb.train({**base, "objective": Replay(recorded)}, dtrain, rounds),
+            recorded,
         )
     # The built-in multiclass estimator starts from the priors (boost_from_average).
     if path == "sklearn":
@@ -200,21 +241,31 @@ def local_cluster(setting):
         yield client
 
 
-def measure(builtin, custom, repeats):
-    """Median seconds of each, and of the objective inside ``custom`` (0 on Dask workers)."""
+def measure(runs, repeats):
+    """Median seconds of the built-in, boostobj, the replay (NaN where there is
+    none), and of the objective inside boostobj's run (0 on Dask workers)."""
+    builtin, custom, replay, recorded = (*runs, None, None)[:4]
     builtin()  # warm up: imports, compiled kernels, thread pools
+    if recorded is not None:
+        recorded.recording = True
     custom()
-    t_builtin, t_custom, t_inside = [], [], []
+    if recorded is not None:
+        recorded.recording = False
+    times = {"builtin": [], "custom": [], "replay": [], "inside": []}
     for _ in range(repeats):
         t0 = time.perf_counter()
         builtin()
-        t_builtin.append(time.perf_counter() - t0)
+        times["builtin"].append(time.perf_counter() - t0)
         TimedCrossEntropy.seconds = 0.0
         t0 = time.perf_counter()
         custom()
-        t_custom.append(time.perf_counter() - t0)
-        t_inside.append(TimedCrossEntropy.seconds)
-    return tuple(statistics.median(t) for t in (t_builtin, t_custom, t_inside))
+        times["custom"].append(time.perf_counter() - t0)
+        times["inside"].append(TimedCrossEntropy.seconds)
+        if replay is not None:
+            t0 = time.perf_counter()
+            replay()
+            times["replay"].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) if v else float("nan") for k, v in times.items()}
 
 
 def quiet_engines() -> None:
@@ -255,8 +306,9 @@ def main(argv=None) -> list[dict]:
         f"boostobj {boostobj.__version__}, {platform.machine()}, objective backend "
         f"{SoftmaxCrossEntropy().active_backend}"
     )
-    header = ("engine", "path", "threads", "built-in s", "boostobj s", "ratio", "in objective s")
-    print("{:9s} {:11s} {:>8s} {:>11s} {:>11s} {:>7s} {:>15s}".format(*header))
+    header = ("engine", "path", "threads", "built-in s", "boostobj s", "ratio")
+    header += ("in objective s", "replay s", "replay ratio")
+    print("{:9s} {:11s} {:>8s} {:>11s} {:>11s} {:>7s} {:>15s} {:>9s} {:>13s}".format(*header))
     rows = []
     for engine in args.engines:
         make = {"xgboost": xgboost_path, "lightgbm": lightgbm_path}[engine]
@@ -266,14 +318,14 @@ def main(argv=None) -> list[dict]:
                     client = None
                     if path == "dask":
                         client = stack.enter_context(local_cluster(setting))
-                    builtin, custom = make(path, X, y, args.k, args.rounds, setting, client)
-                    b, c, inside = measure(builtin, custom, args.repeats)
-                rows.append(
-                    {"engine": engine, "path": path, "threads": setting, "builtin": b, "custom": c}
-                )
-                shown = f"{inside:15.3f}" if path != "dask" else f"{'(on workers)':>15s}"
+                    runs = make(path, X, y, args.k, args.rounds, setting, client)
+                    t = measure(runs, args.repeats)
+                rows.append({"engine": engine, "path": path, "threads": setting, **t})
+                b, c, r = t["builtin"], t["custom"], t["replay"]
+                inside = f"{t['inside']:15.3f}" if path != "dask" else f"{'(on workers)':>15s}"
+                replay = f"{r:9.2f} {r / b:12.3f}x" if r == r else f"{'-':>9s} {'-':>13s}"
                 cells = f"{engine:9s} {path:11s} {setting:>8s} {b:11.2f} {c:11.2f}"
-                print(f"{cells} {c / b:6.3f}x {shown}")
+                print(f"{cells} {c / b:6.3f}x {inside} {replay}")
     return rows
 
 
