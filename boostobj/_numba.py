@@ -374,6 +374,21 @@ def _row_sums_and_squares(e, base, k_count, w, c, at):
     return (s0 + s1) + (s2 + s3), (t0 + t1) + (t2 + t3)
 
 
+@njit(**_JIT)
+def _scaled_squares(e, base, k_count, w, c, at, inv):
+    """``sum(w * (u * inv)**2)`` for ``u`` as in :func:`_row_sums_and_squares`.
+
+    For the rare row whose unshifted ``sum(w * u**2)`` overflowed (large
+    weights times exponentials of margins near the unshifted bound):
+    normalised first, each term is at most ``w``.
+    """
+    squares = _typed(e, 0.0)
+    for k in range(k_count):
+        v = (at if k == c else e[base + k]) * inv
+        squares += w[k] * v * v
+    return squares
+
+
 @njit(inline="always", **_JIT)
 def _row_max_if_finite(z, i):
     """Maximum of row ``i`` of ``z``, or NaN if the row holds NaN or infinity."""
@@ -680,6 +695,8 @@ def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, chec
                 p_c = at_label * inv
                 r_c = -wk[c] * (other * inv)  # w_c (p_c - 1)
                 q_other = squares * inv * inv
+                if not squares < np.inf:  # overflowed: see _scaled_squares
+                    q_other = _scaled_squares(e, base, k_count, wk, -1, at_label, inv)
                 q = q_other + wk[c] * p_c * p_c
                 s = q_other + p_c * r_c
                 if exact:
@@ -709,7 +726,10 @@ def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, chec
             other, squares = _row_sums_and_squares(e, base, k_count, wk, c, _typed(z, 0.0))
             inv = one / (other + at_label)
             p_c = at_label * inv
-            q = squares * inv * inv + wk[c] * p_c * p_c
+            q_other = squares * inv * inv
+            if not squares < np.inf:  # overflowed: see _scaled_squares
+                q_other = _scaled_squares(e, base, k_count, wk, c, _typed(z, 0.0), inv)
+            q = q_other + wk[c] * p_c * p_c
             s = _typed(z, 0.0)
             for k in range(k_count):
                 p = e[base + k] * inv

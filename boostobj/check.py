@@ -161,7 +161,9 @@ def check_grad_hess(
         multiplied by each row's largest effective weight ``w[i, k]``, the
         product of the sample weight (``sample_weight``, or that inside a
         :class:`~boostobj.Targets` passed as ``labels``) and the objective's
-        ``class_weight`` attribute when it has a numeric one of length K.
+        ``class_weight`` attribute when it has a numeric one of length K,
+        times its ``loss_scale`` when it has one (``"prior"`` resolved on
+        these labels), which multiplies the loss as a weight does.
     check_hessian : bool, default=True
         Set False for objectives whose ``hess`` is deliberately not the
         exact diagonal (Gauss-Newton, scaled, floored).
@@ -265,6 +267,7 @@ def check_grad_hess(
     # atol is per unit of weight: a weighted loss's derivatives, and the
     # rounding in computing them, scale with the weights, whichever way they came.
     weight_scale = _row_weight_scale(objective, labels, sample_weight, n, max(n_cols, 2))
+    weight_scale = weight_scale * _loss_scale(objective, labels, sample_weight, z0)
     atol_rows = atol * np.maximum(weight_scale, 1e-300)[:, None]
     # Rounding floor of a Richardson-extrapolated central difference of values
     # of size s with relative rounding eps: about (4/3 + 1/6) eps s / h; 8x that.
@@ -309,6 +312,30 @@ def _row_weight_scale(
     if cw is not None and cw.shape == (k,) and cells.shape[1] in (1, k):
         cells = cells * cw
     return cells.max(axis=1) if cells.shape[1] else np.ones(n)
+
+
+def _loss_scale(objective: Any, labels: Any, sample_weight: Any, raw: np.ndarray) -> float:
+    """The factor the objective's ``loss_scale`` applies to every weight (1 if none).
+
+    A loss scale multiplies the loss and its derivatives as a weight does;
+    ``"prior"`` is resolved as the objective resolves it on these labels.
+    """
+    scale = getattr(objective, "loss_scale", None)
+    if isinstance(scale, str):
+        resolve = getattr(objective, "prior_loss_scale", None)
+        if resolve is None:
+            return 1.0
+        try:
+            single = raw.ndim == 1
+            k = None if single else raw.shape[1]
+            scale = resolve(labels, sample_weight, n_classes=k, single_output=single)
+        except (TypeError, ValueError):
+            return 1.0
+    try:
+        value = float(scale)
+    except (TypeError, ValueError):
+        return 1.0
+    return value if np.isfinite(value) and value > 0 else 1.0
 
 
 class _Malformed(Exception):

@@ -243,3 +243,29 @@ def test_per_class_sample_weights_masses():
     _, hx = SoftmaxCrossEntropy().grad_hess(labels, raw, sw)
     _, hb = WeightedBrier(loss_scale=1.0).grad_hess(labels, raw, sw)
     assert WeightedBrier().prior_loss_scale(labels, sw) == pytest.approx(hx.sum() / hb.sum())
+
+
+# Found by hypothesis: one class holding nearly all the label mass.
+def test_prior_scale_stays_finite_and_bounded_when_one_class_holds_nearly_all_the_mass():
+    from boostobj.objectives._brier import _MAX_PRIOR_SCALE
+
+    soft = np.array([[1.0, 7.07688136e-211]])
+    obj = WeightedBrier()
+    assert obj.prior_loss_scale(soft) == _MAX_PRIOR_SCALE
+    grad, hess = obj.grad_hess(soft, np.zeros((1, 2), dtype=np.float32))
+    assert np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))
+    # Continuous up to the bound: a 1% minority gives about 1 / (4 * 0.01).
+    scale = obj.prior_loss_scale(np.array([[0.99, 0.01]]))
+    assert 20 < scale < 30
+
+
+def test_check_grad_hess_counts_the_loss_scale_as_a_weight():
+    # Found by hypothesis: the prior scale here is about 421, a weight the
+    # checker's atol must follow as it follows sample weights.
+    raw = np.array([[31.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    labels, weights = np.array([1, 0]), np.array([1683.0, 1.0])
+    obj = WeightedBrier(hessian="exact", backend="numpy")
+    assert obj.prior_loss_scale(labels, weights, n_classes=4) > 400
+    assert check_grad_hess(obj, labels, raw, weights).ok
+    fixed = WeightedBrier(hessian="exact", backend="numpy", loss_scale=1.0)
+    assert check_grad_hess(fixed, labels, raw, weights).ok

@@ -124,3 +124,26 @@ def test_brier_class_ids_and_one_hot_labels_give_the_same_gauss_newton_hessian(k
     # The gradients use S, which class ids compute without cancelling.
     scale = 2 * class_w.max(axis=1, keepdims=True) * row_w[:, None]
     assert np.all(np.abs(out[0][0] - out[1][0]) <= 8 * np.finfo(dtype).eps * scale)
+
+
+# Found by hypothesis: unshifted exponentials near the bound, squared and
+# weighted, overflow where shifted ones (at most 1) do not.
+@pytest.mark.parametrize("hessian", ["gauss-newton", "exact"])
+@pytest.mark.parametrize("labels", ["ids", "soft"])
+@pytest.mark.parametrize(
+    "dtype, margin, weight", [(np.float32, 39.0, 45381.0), (np.float64, 299.0, 1e50)]
+)
+def test_brier_with_large_weights_near_the_unshifted_bound_matches_numpy(
+    hessian, labels, dtype, margin, weight
+):
+    from boostobj import WeightedBrier
+
+    raw = np.array([[margin, margin, 0.0], [margin, margin - 1.0, 1.0]], dtype=dtype)
+    y = np.array([0, 2]) if labels == "ids" else np.array([[1.0, 0.0, 0.0], [0.2, 0.3, 0.5]])
+    w = np.full((2, 3), weight)
+    got = WeightedBrier(hessian=hessian, backend="numba").grad_hess(y, raw, w)
+    expected = WeightedBrier(hessian=hessian, backend="numpy").grad_hess(y, raw, w)
+    for a, b in zip(got, expected, strict=True):
+        assert np.all(np.isfinite(a))
+        scale = np.abs(b).max(axis=1, keepdims=True)
+        assert np.all(np.abs(a - b) <= 64 * np.finfo(dtype).eps * scale)

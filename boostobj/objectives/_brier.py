@@ -17,6 +17,11 @@ __all__ = ["WeightedBrier"]
 
 _DEFAULT_LOSS_SCALE: float | str = "prior"
 
+# Largest value "prior" resolves to: reached when one class holds all but
+# about 1/40000 of the label mass (two classes), where the Brier Hessians at
+# the priors vanish against cross-entropy's.
+_MAX_PRIOR_SCALE = 1e4
+
 
 def _same_scale(a: Any, b: float | str) -> bool:
     """``a == b`` without numpy's elementwise comparison or a str/float mismatch."""
@@ -64,7 +69,13 @@ def _prior_scale(
     brier = 2.0 * float(
         np.sum(pi * pi * (weight_mass * (1.0 - 2.0 * pi) + np.sum(weight_mass * pi * pi)))
     )
-    return total * (1.0 - q) / brier
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.float64(total * (1.0 - q)) / np.float64(brier)
+    # As one class's share 1 - e nears 1 the ratio grows like 1 / (4 e) and
+    # both traces round to 0: bounded, so that the loss stays finite.
+    if not (np.isfinite(scale) and 0 < scale <= _MAX_PRIOR_SCALE):
+        return _MAX_PRIOR_SCALE
+    return float(scale)
 
 
 class WeightedBrier(BaseObjective):
@@ -138,8 +149,10 @@ class WeightedBrier(BaseObjective):
         which is ``(1 - Q) / (2Q + 2Q^2 - 4C)`` (``C = sum_k pi_k^3``)
         without class weights and ``K / 2`` for equal priors; ``K / 2`` is
         also used when fewer than two classes carry label mass (a batch of
-        one class). :meth:`prior_loss_scale` returns the number. The
-        ``Classifier`` s fix it once on the whole training set, and
+        one class), and the result is at most ``1e4`` (it grows like
+        ``1 / (4 e)`` as one class's share ``1 - e`` nears 1).
+        :meth:`prior_loss_scale` returns the number. The ``Classifier`` s
+        fix it once on the whole training set, and
         ``dask_pin_loss_scale`` does so for the engines' Dask front ends.
         Metrics (``boostobj.xgboost.metric``, ``boostobj.lightgbm.metric``
         and the Classifiers' reported ``brier``) report the unscaled Brier
