@@ -320,7 +320,9 @@ def _loss_scale(objective: Any, labels: Any, sample_weight: Any, raw: np.ndarray
     A loss scale multiplies the loss and its derivatives as a weight does;
     ``"prior"`` is resolved as the objective resolves it on these labels.
     """
-    scale = getattr(objective, "loss_scale", None)
+    scale: Any = getattr(objective, "loss_scale", None)
+    if scale is None:
+        return 1.0
     if isinstance(scale, str):
         resolve = getattr(objective, "prior_loss_scale", None)
         if resolve is None:

@@ -546,29 +546,13 @@ class BaseObjective:
             Classes with no weight get the margin of probability ``eps`` (about
             -36 relative to a certain class), since softmax never reaches 0.
         """
-        params = self._validate_params()
-        targets = as_targets(labels, sample_weight)
-        if targets.n_samples == 0:
-            raise ValueError("init_raw needs at least one sample, got n = 0")
-        if single_output:
-            k = 2
-        elif n_classes is not None:
-            if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)):
-                raise TypeError(f"n_classes must be an int >= 2 or None, got {n_classes!r}")
-            k = int(n_classes)
-        elif targets.soft:
-            k = targets._labels.shape[1]
-        else:
-            k = int(targets._label_max) + 1
-        if k < 2:
-            raise ValueError(f"n_classes must be >= 2, got {k}")
+        params, targets, k = self._labels_with_classes(
+            labels, sample_weight, n_classes, single_output, "init_raw"
+        )
+        cw = params.class_weight
         shape = (targets.n_samples,) if single_output else (targets.n_samples, k)
         # Zero-stride stand-in for margins: the block iterator only reads its shape.
         no_raw = np.broadcast_to(np.zeros((), dtype=np.float64), shape)
-        targets.check_fits(targets.n_samples, k, single_output)
-        cw = params.class_weight
-        if cw is not None and cw.shape[0] != k:
-            raise ValueError(f"class_weight has {cw.shape[0]} entries but there are K={k} classes")
         label_mass = np.zeros(k)
         weight_mass = np.zeros(k)
         for rows in row_blocks(targets.n_samples, k):
@@ -596,6 +580,41 @@ class BaseObjective:
         if single_output:
             return float(logp[1] - logp[0])
         return logp - logp.mean()
+
+    def _labels_with_classes(
+        self,
+        labels: Any,
+        sample_weight: Any,
+        n_classes: int | None,
+        single_output: bool,
+        what: str,
+    ) -> tuple[_Params, Targets, int]:
+        """Parameters, checked targets and K for methods given labels without margins.
+
+        K is 2 for a single output, else ``n_classes``, else read from the
+        soft labels or the largest class id; ``what`` names the method in errors.
+        """
+        params = self._validate_params()
+        targets = as_targets(labels, sample_weight)
+        if targets.n_samples == 0:
+            raise ValueError(f"{what} needs at least one sample, got n = 0")
+        if single_output:
+            k = 2
+        elif n_classes is not None:
+            if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)):
+                raise TypeError(f"n_classes must be an int >= 2 or None, got {n_classes!r}")
+            k = int(n_classes)
+        elif targets.soft:
+            k = targets._labels.shape[1]
+        else:
+            k = int(targets._label_max) + 1
+        if k < 2:
+            raise ValueError(f"n_classes must be >= 2, got {k}")
+        targets.check_fits(targets.n_samples, k, single_output)
+        cw = params.class_weight
+        if cw is not None and cw.shape[0] != k:
+            raise ValueError(f"class_weight has {cw.shape[0]} entries but there are K={k} classes")
+        return params, targets, k
 
     # ------------------------------------------------------- subclass hooks
     # The hooks compute from ``params`` (validated at the call), never from

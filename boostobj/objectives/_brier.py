@@ -10,7 +10,7 @@ import numpy as np
 
 from .._blocks import Block, Workspace, flat_view, label_index
 from .._softmax import exp_rows, softmax_rows
-from .._validation import Targets, as_targets
+from .._validation import Targets
 from ._base import _NO_CLASS_W, _NO_CODES, _NO_ROW_W, BaseObjective, _float64, _Params, _read_only
 
 __all__ = ["WeightedBrier"]
@@ -273,27 +273,10 @@ class WeightedBrier(BaseObjective):
             Positive and finite; see ``loss_scale`` for the definition.
             The objective's ``class_weight`` is included.
         """
-        params = self._validate_params()
-        targets = as_targets(labels, sample_weight)
-        if targets.n_samples == 0:
-            raise ValueError("prior_loss_scale needs at least one sample, got n = 0")
-        if single_output:
-            k = 2
-        elif n_classes is not None:
-            if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)):
-                raise TypeError(f"n_classes must be an int >= 2 or None, got {n_classes!r}")
-            k = int(n_classes)
-        elif targets.soft:
-            k = targets._labels.shape[1]
-        else:
-            k = int(targets._label_max) + 1
-        if k < 2:
-            raise ValueError(f"n_classes must be >= 2, got {k}")
-        targets.check_fits(targets.n_samples, k, single_output)
-        cw = params.class_weight
-        if cw is not None and cw.shape[0] != k:
-            raise ValueError(f"class_weight has {cw.shape[0]} entries but there are K={k} classes")
-        return _prior_scale(targets, k, single_output, cw)
+        params, targets, k = self._labels_with_classes(
+            labels, sample_weight, n_classes, single_output, "prior_loss_scale"
+        )
+        return _prior_scale(targets, k, single_output, params.class_weight)
 
     def _loss_block(self, blk: Block, ws: Workspace, params: _Params) -> np.ndarray:
         z = blk.z
