@@ -54,20 +54,8 @@ def dask_init_raw(
     import dask.array as da
 
     obj = _check_objective(obj)
-    y = da.asarray(labels)
-    if y.ndim not in (1, 2):
-        raise ValueError(f"labels must be a dask array of shape (n,) or (n, K), got {y.shape}")
-    w = None
-    if sample_weight is not None:
-        w = da.asarray(sample_weight)
-        if w.ndim != 1:
-            raise ValueError(
-                f"sample_weight must be a 1-D dask array (n,), got shape {w.shape}; per-class "
-                f"weights (n, K) are not supported by dask_init_raw"
-            )
+    y, w = _labels_and_weights(labels, sample_weight, single_output, "dask_init_raw")
     if y.ndim == 2:
-        if single_output:
-            raise ValueError("soft labels (n, K) train K outputs: single_output must be False")
         sums, total_rows = dask.compute(
             (y if w is None else y * w[:, None]).sum(axis=0), y.shape[0]
         )
@@ -142,11 +130,10 @@ def dask_pin_loss_scale(
     return obj._pin_loss_scale(Targets(np.arange(k), sums), k, single_output)
 
 
-def _class_sums(
-    labels: Any, sample_weight: Any, n_classes: Any, single_output: bool, where: str
-) -> tuple[int, np.ndarray]:
-    """K and the weighted label sum of each class, in one distributed pass."""
-    import dask
+def _labels_and_weights(
+    labels: Any, sample_weight: Any, single_output: bool, where: str
+) -> tuple[Any, Any]:
+    """Labels and 1-D weights (or None) as dask arrays, checked for ``where``."""
     import dask.array as da
 
     y = da.asarray(labels)
@@ -160,9 +147,20 @@ def _class_sums(
                 f"sample_weight must be a 1-D dask array (n,), got shape {w.shape}; per-class "
                 f"weights (n, K) are not supported by {where}"
             )
+    if y.ndim == 2 and single_output:
+        raise ValueError("soft labels (n, K) train K outputs: single_output must be False")
+    return y, w
+
+
+def _class_sums(
+    labels: Any, sample_weight: Any, n_classes: Any, single_output: bool, where: str
+) -> tuple[int, np.ndarray]:
+    """K and the weighted label sum of each class, in one distributed pass."""
+    import dask
+    import dask.array as da
+
+    y, w = _labels_and_weights(labels, sample_weight, single_output, where)
     if y.ndim == 2:
-        if single_output:
-            raise ValueError("soft labels (n, K) train K outputs: single_output must be False")
         (sums,) = dask.compute((y if w is None else y * w[:, None]).sum(axis=0))
         return int(y.shape[1]), np.asarray(sums, dtype=np.float64)
     if single_output:
