@@ -36,15 +36,7 @@ def dask_init_raw(
     -------
     ndarray of shape (K,), or float for a single-output binary model
     """
-    ndim = getattr(label, "ndim", None)
-    if ndim == 2 and num_class is not None:
-        raise ValueError(
-            f"soft labels (a 2-D label) train a multi-output model, which XGBoost refuses "
-            f"together with num_class (got num_class={num_class!r}): leave num_class unset"
-        )
-    if ndim == 2:
-        return _priors(obj, label, weight)
-    return _priors(obj, label, weight, n_classes=num_class, single_output=num_class is None)
+    return _priors(obj, label, weight, **_layout(label, num_class))
 
 
 def dask_pin_loss_scale(
@@ -69,6 +61,15 @@ def dask_pin_loss_scale(
     BaseObjective
         ``obj``, or a copy whose ``loss_scale`` is the number.
     """
+    return _pin(obj, label, weight, **_layout(label, num_class))
+
+
+def _layout(label: Any, num_class: int | None) -> dict[str, Any]:
+    """The model layout XGBoost trains for ``label`` and ``num_class``, as keyword arguments.
+
+    Soft labels (2-D) train K outputs and must come without ``num_class``;
+    class ids train ``num_class`` outputs, or a single output without it.
+    """
     ndim = getattr(label, "ndim", None)
     if ndim == 2 and num_class is not None:
         raise ValueError(
@@ -76,8 +77,8 @@ def dask_pin_loss_scale(
             f"together with num_class (got num_class={num_class!r}): leave num_class unset"
         )
     if ndim == 2:
-        return _pin(obj, label, weight)
-    return _pin(obj, label, weight, n_classes=num_class, single_output=num_class is None)
+        return {}
+    return {"n_classes": num_class, "single_output": num_class is None}
 
 
 def dask_base_margin(init_raw: np.ndarray | float, X: Any) -> Any:
