@@ -408,3 +408,10 @@ def test_xgboost_dask_train_uses_one_global_loss_scale(client):
     single_test = xgb.DMatrix(Xt)
     bx.set_base_margin(single_test, start)
     np.testing.assert_allclose(proba, single.predict(single_test), atol=1e-4)
+
+
+@pytest.mark.parametrize("helper", [bx.dask_init_raw, bx.dask_pin_loss_scale])
+def test_xgboost_dask_helpers_refuse_soft_labels_with_num_class(helper):
+    soft = da.from_array(np.full((6, 3), 1 / 3), chunks=3)
+    with pytest.raises(ValueError, match="leave num_class unset"):
+        helper(WeightedBrier(), soft, num_class=3)
