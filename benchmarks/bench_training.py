@@ -7,7 +7,8 @@ Run: python benchmarks/bench_training.py [--n 40000] [--features 20] [--k 5]
 For each engine, path and thread setting the same model is trained twice,
 interleaved: once with the engine's compiled softmax objective and once with
 ``SoftmaxCrossEntropy`` scaled to the engine's convention (``hessian_scale``
-2 in XGBoost, K / (K - 1) in LightGBM), so the trees are the same. Paths:
+2 in XGBoost, K / (K - 1) in LightGBM; the ``Classifier`` s apply that factor
+themselves, ``engine_hessian=True``), so the trees are the same. Paths:
 
 - ``native``: ``xgboost.train`` / ``lightgbm.train`` with ``objective(obj)``;
 - ``sklearn``: a plain ``XGBClassifier`` / ``LGBMClassifier`` with
@@ -147,6 +148,8 @@ def xgboost_path(path, X, y, k, rounds, setting, client=None):
         )
     if path == "classifier":
         xent.n_threads = None  # the Classifier follows the engine's threads
+        # ... and applies the engine's Hessian factor itself (engine_hessian=True).
+        xent.hessian_scale = 1.0
         return (
             lambda: xgb.XGBClassifier(**est).fit(X, y),
             lambda: bx.Classifier(objective=xent, **est).fit(X, y),
@@ -203,6 +206,8 @@ def lightgbm_path(path, X, y, k, rounds, setting, client=None):
         )
     if path == "classifier":
         xent.n_threads = None  # the Classifier follows the engine's threads
+        # ... and applies the engine's Hessian factor itself (engine_hessian=True).
+        xent.hessian_scale = 1.0
         return (
             lambda: lgb.LGBMClassifier(**est).fit(X, y),
             lambda: bl.Classifier(objective=xent, **est).fit(X, y),

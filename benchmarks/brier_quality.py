@@ -11,6 +11,12 @@ protocols, for XGBoost and LightGBM alike:
   metric (``brier`` or ``softmax_xent`` for boostobj's objectives, the engines'
   log-loss for the built-ins).
 
+boostobj's objectives train in its ``Classifier`` s, by default with
+``engine_hessian=True``: the Hessian multiplied by the built-in softmax's own
+factor (``engine_factor``), so that ``SoftmaxCrossEntropy()`` trains the
+built-in's model. ``--engine-hessian off`` (or ``on off``) adds rows named
+``..., engine_hessian=False``, trained on the objective's own Hessian.
+
 Rows beside the built-in objective are what a user would pick instead of
 WeightedBrier: the built-in calibrated after training, by scikit-learn's
 ``CalibratedClassifierCV`` (isotonic or sigmoid; cross-validated, cv=3, in the
@@ -50,12 +56,13 @@ emulation gave the same XGBoost scores as the parameter (to 4 digits), and
 slightly different LightGBM ones (fixed rounds: Brier 0.0421 emulated, 0.0419 with
 the parameter), so LightGBM reads the weights somewhere besides the objective.
 
-Run from the repository root (about 10 minutes on 2 cores)::
+Run from the repository root (about 3 minutes on 2 cores; 5 with ``--engine-hessian on off``)::
 
     python benchmarks/brier_quality.py
     python benchmarks/brier_quality.py --quick   # smoke run: 2 folds, about 2 minutes
     python benchmarks/brier_quality.py --scale-rule none prior engine 25 \\
         --loss-scale prior 1 --datasets digits synthetic --engines xgboost
+    python benchmarks/brier_quality.py --engine-hessian on off --loss-scale prior 1
 """
 
 from __future__ import annotations
@@ -67,6 +74,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import product
 from typing import Any
 
 import numpy as np
@@ -257,11 +265,15 @@ def make_model(
     objective: str | None,
     protocol: str,
     n_classes: int,
-    hessian_scale: float = 1.0,
+    engine_hessian: bool = True,
     stop_on_logloss: bool = False,
     loss_scale: float | str = 1.0,
 ) -> Any:
     """An unfitted classifier; ``objective`` None is the engine's built-in objective.
+
+    ``engine_hessian`` is the boostobj Classifier's parameter: True (its
+    default) scales the objective's Hessian as the engine's built-in softmax
+    scales its own.
 
     ``stop_on_logloss`` makes a boostobj objective's model report (and stop
     on) the engine's log-loss instead of its own loss. ``loss_scale`` is
@@ -275,7 +287,7 @@ def make_model(
         import boostobj
 
         extra = {"loss_scale": loss_scale} if objective == "WeightedBrier" else {}
-        obj = getattr(boostobj, objective)(hessian_scale=hessian_scale, n_threads=1, **extra)
+        obj = getattr(boostobj, objective)(n_threads=1, **extra)
     if engine == "xgboost":
         import xgboost as xgb
 
@@ -287,7 +299,7 @@ def make_model(
             return xgb.XGBClassifier(**params)
         from boostobj.xgboost import Classifier
 
-        return Classifier(objective=obj, **params)
+        return Classifier(objective=obj, engine_hessian=engine_hessian, **params)
     import lightgbm as lgb
 
     if stop_on_logloss and obj is not None:
@@ -296,7 +308,7 @@ def make_model(
         return lgb.LGBMClassifier(**params)
     from boostobj.lightgbm import Classifier
 
-    return Classifier(objective=obj, **params)
+    return Classifier(objective=obj, engine_hessian=engine_hessian, **params)
 
 
 def fit(
@@ -392,7 +404,7 @@ class Config:
     protocols: Sequence[str] = PROTOCOLS
     rules: Sequence[str] = ("none",)
     loss_scales: Sequence[str] = ("prior",)  # WeightedBrier(loss_scale=...), not emulated
-    hessian_scale: str = "1"
+    engine_hessian: Sequence[str] = ("on",)  # the Classifiers' engine_hessian: on, off or both
     stop_on_logloss: bool = False
     objectives: Sequence[str] = OBJECTIVES
     n_splits: int = 5
@@ -452,9 +464,9 @@ def run_fold(cfg: Config, data: Data, engine: str, train, test, fold: int) -> li
             seconds = time.perf_counter() - start
             for method, proba in probas.items():
                 record(protocol, f"built-in + {method}", "-", 1.0, proba, rounds, seconds)
-        h = 1.0 if cfg.hessian_scale == "1" else engine_factor(engine, k)
-        for objective in cfg.objectives:
-            name = objective if cfg.hessian_scale == "1" else f"{objective}(hessian_scale=engine)"
+        for objective, hessian in product(cfg.objectives, cfg.engine_hessian):
+            h = hessian == "on"
+            name = objective if h else f"{objective}, engine_hessian=False"
             name += ", stopped on log-loss" if cfg.stop_on_logloss and protocol == "early" else ""
             done: dict[float, dict] = {}
             for rule in cfg.rules:
@@ -563,10 +575,12 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
         help="WeightedBrier(loss_scale=...) values passed as the parameter: prior or a number",
     )
     parser.add_argument(
-        "--hessian-scale",
-        choices=("1", "engine"),
-        default="1",
-        help="hessian_scale of boostobj's objectives: 1, or the built-in's factor (engine_factor)",
+        "--engine-hessian",
+        nargs="+",
+        choices=("on", "off"),
+        default=["on"],
+        help="the boostobj Classifiers' engine_hessian: on (their default: the built-in's "
+        "Hessian factor, engine_factor), off (the objective's own Hessian), or both",
     )
     parser.add_argument(
         "--stop-on-logloss",
@@ -586,7 +600,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
         protocols=args.protocols,
         rules=args.rules,
         loss_scales=args.loss_scales,
-        hessian_scale=args.hessian_scale,
+        engine_hessian=args.engine_hessian,
         stop_on_logloss=args.stop_on_logloss,
         objectives=args.objectives,
         n_splits=2 if args.quick else args.folds,

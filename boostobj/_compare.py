@@ -21,6 +21,7 @@ from ._compare_data import (
     log_loss,
     reliability_curve,
 )
+from ._engine import engine_hessian_factor, with_hessian_factor
 from ._validation import BLOCK_ELEMENTS
 from .objectives import BaseObjective, SoftmaxCrossEntropy, WeightedBrier
 
@@ -211,7 +212,8 @@ def train_xgboost(
             },
             dtrain,
             settings.rounds,
-            obj=bx.objective(obj),
+            # The Classifier's convention: multi:softprob's Hessian factor.
+            obj=bx.objective(with_hessian_factor(obj, engine_hessian_factor("xgboost", k, False))),
             callbacks=[_xgboost_callback(progress)],
         )
         dtest = xgb.DMatrix(
@@ -244,7 +246,10 @@ def train_lightgbm(
         dtrain = bl.attach_targets(lgb.Dataset(X), soft, init_raw=start)
         booster = lgb.train(
             {
-                "objective": bl.objective(obj),
+                # The Classifier's convention: multiclass's Hessian factor.
+                "objective": bl.objective(
+                    with_hessian_factor(obj, engine_hessian_factor("lightgbm", k, False))
+                ),
                 "num_class": k,
                 "metric": "None",
                 "verbose": -1,

@@ -1,7 +1,8 @@
 """What both engine adapters need from an objective.
 
-Checking that an engine was given a boostobj objective, running it on the
-engine's threads, and handing its gradient and Hessian over as float32.
+Checking that an engine was given a boostobj objective, scaling its Hessian
+as the engine scales its own, running it on the engine's threads, and
+handing its gradient and Hessian over as float32.
 The objectives know nothing of the engines; the adapters in
 ``boostobj.lightgbm`` and ``boostobj.xgboost`` use these.
 """
@@ -19,10 +20,14 @@ from .objectives._base import BaseObjective, _check_safe_block, _hessian_floor
 
 __all__ = [
     "check_class_weight_fits",
+    "check_engine_hessian",
     "check_objective",
     "engine_float32",
+    "engine_hessian_factor",
     "engine_threads",
+    "on_engine_hessian",
     "with_engine_threads",
+    "with_hessian_factor",
 ]
 
 
@@ -51,6 +56,40 @@ def with_engine_threads(obj: BaseObjective, n_jobs: Any) -> BaseObjective:
     return run
 
 
+def check_engine_hessian(value: Any) -> bool:
+    """``engine_hessian`` as given, if it is a bool; else ``TypeError``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"engine_hessian must be True or False, got {value!r}")
+    return bool(value)
+
+
+def engine_hessian_factor(engine: str, n_classes: int, single_output: bool) -> float:
+    """How much larger than ``p (1 - p)`` an engine's built-in softmax Hessian is.
+
+    XGBoost's ``multi:softprob`` takes 2, LightGBM's ``multiclass``
+    ``K / (K - 1)``; their binary objectives, on a single output, none. (A
+    two-output softmax with a factor of 2 takes the single output's steps.)
+    """
+    if single_output:
+        return 1.0
+    return 2.0 if engine == "xgboost" else n_classes / (n_classes - 1)
+
+
+def with_hessian_factor(obj: BaseObjective, factor: float) -> BaseObjective:
+    """``obj``, or a copy whose ``hessian_scale`` is ``factor`` times larger.
+
+    Given the engine's factor for its built-in softmax Hessian: larger
+    Hessians mean shorter Newton steps, and the same ``learning_rate`` and
+    Hessian-unit regularisers then mean what they mean for the built-in
+    objective.
+    """
+    if factor == 1.0:
+        return obj
+    scaled = copy.copy(obj)
+    scaled.hessian_scale = obj.hessian_scale * factor
+    return scaled
+
+
 def check_objective(obj: Any, name: str = "obj") -> BaseObjective:
     """Return ``obj`` if it is a boostobj objective, else raise ``TypeError`` naming ``name``."""
     if not isinstance(obj, BaseObjective):
@@ -59,6 +98,17 @@ def check_objective(obj: Any, name: str = "obj") -> BaseObjective:
             f"WeightedBrier(), got {type(obj).__name__} {reprlib.repr(obj)}"
         )
     return obj
+
+
+def on_engine_hessian(
+    obj: BaseObjective, engine: str, raw: np.ndarray, engine_hessian: bool
+) -> BaseObjective:
+    """``obj``, with the engine's Hessian factor for margins ``raw`` if ``engine_hessian``."""
+    if not engine_hessian:
+        return obj
+    single = raw.ndim == 1
+    k = 2 if single else raw.shape[1]
+    return with_hessian_factor(obj, engine_hessian_factor(engine, k, single))
 
 
 def engine_float32(

@@ -86,7 +86,18 @@ def test_tiny_run_prints_every_table(bench, capsys):
     pytest.importorskip("lightgbm")
     pytest.importorskip("sklearn")
     summary = bench.main(
-        ["--quick", "--datasets", "wine", "synthetic-noisy", "--scale-rule", "none", "prior"]
+        [
+            "--quick",
+            "--datasets",
+            "wine",
+            "synthetic-noisy",
+            "--scale-rule",
+            "none",
+            "prior",
+            "--engine-hessian",
+            "on",
+            "off",
+        ]
     )
     out = capsys.readouterr().out
     for dataset in ("wine", "synthetic-noisy"):
@@ -101,17 +112,30 @@ def test_tiny_run_prints_every_table(bench, capsys):
         "built-in + temperature",
         "SoftmaxCrossEntropy",
         "WeightedBrier",
+        "SoftmaxCrossEntropy, engine_hessian=False",
+        "WeightedBrier, engine_hessian=False",
     }
     for row in summary:
         assert 0.0 <= row["brier"] <= 2.0 and 0.0 <= row["accuracy"] <= 1.0
         assert np.isnan(row["dist"]) == (row["dataset"] == "wine")
         if row["protocol"] == "fixed":
             assert row["rounds"] == 200
-    brier = [r for r in summary if r["model"] == "WeightedBrier" and r["rule"] == "prior"]
+    # Without the engine's Hessian factor the steps are longer: another model.
+    for engine in ("xgboost", "lightgbm"):
+        on, off = (
+            next(
+                r["brier"]
+                for r in summary
+                if r["model"] == model and r["engine"] == engine and r["rule"] == "none"
+            )
+            for model in ("SoftmaxCrossEntropy", "SoftmaxCrossEntropy, engine_hessian=False")
+        )
+        assert on != off
+    brier = [r for r in summary if r["model"].startswith("WeightedBrier") and r["rule"] == "prior"]
     assert all(r["scale"] > 1.0 for r in brier)
     # The real parameter (--loss-scale, default prior) reports the number it resolved to.
     real = [r for r in summary if r["rule"] == "loss_scale=prior"]
-    assert {r["model"] for r in real} == {"WeightedBrier"}
+    assert {r["model"] for r in real} == {"WeightedBrier", "WeightedBrier, engine_hessian=False"}
     assert len(real) == len(brier) and all(r["scale"] > 1.0 for r in real)
 
 
@@ -123,8 +147,10 @@ def test_emulated_rules_never_add_to_the_parameter(bench):
     for engine in ("xgboost", "lightgbm"):
         model = bench.make_model(engine, "WeightedBrier", "fixed", 3)
         assert model.objective.loss_scale == 1.0
+        assert model.engine_hessian is True  # the Classifier's default
         model = bench.make_model(engine, "WeightedBrier", "fixed", 3, loss_scale="prior")
         assert model.objective.loss_scale == "prior"
+        assert bench.make_model(engine, "WeightedBrier", "fixed", 3, False).engine_hessian is False
         assert not hasattr(
             bench.make_model(engine, "SoftmaxCrossEntropy", "fixed", 3).objective, "loss_scale"
         )

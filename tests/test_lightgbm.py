@@ -295,6 +295,52 @@ def test_multiclass_parity_with_builtin(k, weights):
     np.testing.assert_array_equal(raw(model, x), raw(reference, x))
 
 
+@pytest.mark.parametrize("make", [bl.objective, bl.sklearn_objective])
+def test_adapters_engine_hessian_takes_multiclass_factor(make):
+    # engine_hessian=True: SoftmaxCrossEntropy() itself trains multiclass's model.
+    x, y = make_data(n=400, k=4, seed=4)
+    w = np.random.default_rng(8).uniform(0.2, 3.0, len(y))
+    f = make(SoftmaxCrossEntropy(), engine_hessian=True)
+    for copied in (pickle.loads(pickle.dumps(f)), copy.deepcopy(f)):
+        assert copied.engine_hessian is True and "engine_hessian=True" in repr(copied)
+    if make is bl.objective:
+        reference = lgb.train(builtin_multiclass(4), lgb.Dataset(x, y, weight=w), 30)
+        model = lgb.train(custom(None, 4, objective=f), lgb.Dataset(x, y, weight=w), 30)
+        np.testing.assert_array_equal(raw(model, x), raw(reference, x))
+    else:
+        common = {**SKPARAMS, "boost_from_average": False}
+        reference = lgb.LGBMClassifier(**common).fit(x, y, sample_weight=w)
+        model = lgb.LGBMClassifier(objective=f, **common).fit(x, y, sample_weight=w)
+        np.testing.assert_array_equal(
+            model.booster_.predict(x, raw_score=True), reference.booster_.predict(x, raw_score=True)
+        )
+    # A single output takes no factor (LightGBM's binary objective has none).
+    x2, y2 = make_data(n=300, k=2, seed=5)
+    preds = np.random.default_rng(9).normal(size=len(y2))
+    plain, scaled = (
+        bl.sklearn_objective(WeightedBrier()),
+        make(WeightedBrier(), engine_hessian=True),
+    )
+    args = (
+        (y2, preds, None)
+        if make is bl.sklearn_objective
+        else (preds, lgb.Dataset(x2, y2, params={"verbose": -1}).construct())
+    )
+    for a, b in zip(plain(y2, preds, None), scaled(*args), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for bad in ("yes", 1, None):
+        with pytest.raises(TypeError, match="engine_hessian must be True or False"):
+            make(SoftmaxCrossEntropy(), engine_hessian=bad)
+
+
+def test_objective_pickled_before_engine_hessian_loads_without_it():
+    # Slotted wrappers pickled by boostobj 0.1 carry (None, slots) as their state.
+    f = bl.objective(SoftmaxCrossEntropy())
+    old = object.__new__(type(f))
+    old.__setstate__((None, {"obj": SoftmaxCrossEntropy(), "name": "softmax_xent"}))
+    assert old.engine_hessian is False and old.name == "softmax_xent"
+
+
 @pytest.mark.parametrize("weights", [False, True])
 def test_binary_parity_with_builtin(weights):
     # Measured: identical raw margins (max difference 0.0) after 30 rounds.
@@ -373,19 +419,72 @@ def test_sklearn_objective_parity_with_builtin(k):
     )
 
 
+@pytest.mark.parametrize("make_obj", [SoftmaxCrossEntropy, WeightedBrier])
+def test_classifier_engine_hessian_scales_the_objectives_hessian_by_k_over_k_minus_1(make_obj):
+    # engine_hessian=True is hessian_scale x K/(K-1) on the objective, nothing else.
+    x, y = make_data(n=400, k=4, seed=21)
+    fit = {"eval_set": [(x, y)]}
+    default = bl.Classifier(objective=make_obj(), **SKPARAMS).fit(x, y, **fit)
+    scaled = bl.Classifier(objective=make_obj(hessian_scale=4 / 3), engine_hessian=False)
+    scaled.set_params(**SKPARAMS).fit(x, y, **fit)
+    exact = bl.Classifier(objective=make_obj(), engine_hessian=False, **SKPARAMS).fit(x, y)
+    np.testing.assert_array_equal(
+        default.predict(x, raw_score=True), scaled.predict(x, raw_score=True)
+    )
+    assert default.evals_result_ == scaled.evals_result_
+    assert not np.array_equal(default.predict(x, raw_score=True), exact.predict(x, raw_score=True))
+    assert default.objective.hessian_scale == 1.0  # the user's objective is left alone
+
+
+def test_classifier_pickled_before_engine_hessian_predicts_and_refits_as_then():
+    x, y = make_data(n=300, k=3, seed=23)
+    clf = bl.Classifier(**SKPARAMS).fit(x, y)
+    proba = clf.predict_proba(x)
+    del clf.__dict__["engine_hessian"]  # what boostobj 0.1 pickled
+    old = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(old.predict_proba(x), proba)
+    assert old.get_params()["engine_hessian"] is False  # trained on the objective's Hessian
+    refit = clone(old).fit(x, y)
+    own = bl.Classifier(engine_hessian=False, **SKPARAMS).fit(x, y)
+    np.testing.assert_array_equal(refit.predict(x, raw_score=True), own.predict(x, raw_score=True))
+
+
+def test_classifier_engine_hessian_is_a_parameter_that_lightgbm_never_sees():
+    x, y = make_data(n=300, k=3, seed=22)
+    clf = bl.Classifier(engine_hessian=False, **SKPARAMS)
+    assert clf.get_params()["engine_hessian"] is False
+    assert clone(clf).engine_hessian is False
+    clf.set_params(engine_hessian=True).fit(x, y)
+    # LightGBM would have stored (and warned of) an unknown parameter.
+    assert "engine_hessian" not in clf.booster_.params
+    assert "engine_hessian" not in clf.booster_.model_to_string()
+    np.testing.assert_array_equal(
+        clf.predict(x, raw_score=True),
+        bl.Classifier(**SKPARAMS).fit(x, y).predict(x, raw_score=True),
+    )
+    assert pickle.loads(pickle.dumps(clf)).engine_hessian is True
+    search = GridSearchCV(bl.Classifier(**SKPARAMS), {"engine_hessian": [True, False]}, cv=2)
+    search.fit(x, y)
+    assert {p["engine_hessian"] for p in search.cv_results_["params"]} == {True, False}
+    for bad in ("yes", 1, None):
+        with pytest.raises(TypeError, match=f"engine_hessian must be True or False, got {bad!r}"):
+            bl.Classifier(engine_hessian=bad, **SKPARAMS).fit(x, y)
+
+
 @pytest.mark.parametrize("k", [2, 10])
-def test_classifier_reproduces_lgbmclassifier_with_the_builtin_objective(k):
+@pytest.mark.parametrize("engine_hessian", [True, False])
+def test_classifier_reproduces_lgbmclassifier_with_the_builtin_objective(k, engine_hessian):
     # The Classifier's priors (init_score, then added to the first trees) play the
     # role of LightGBM's boost_from_average. Measured: probabilities within 1e-15.
+    # By default the Classifier applies multiclass's K / (K - 1) itself.
     x, y = load_digits(return_X_y=True)
     if k == 2:
         y = (y == 3).astype(int)
-        obj = SoftmaxCrossEntropy()
-    else:
-        obj = SoftmaxCrossEntropy(hessian_scale=k / (k - 1))
+    scale = 1.0 if engine_hessian or k == 2 else k / (k - 1)
+    obj = SoftmaxCrossEntropy(hessian_scale=scale)
     common = {**SKPARAMS, "n_estimators": 15}
     reference = lgb.LGBMClassifier(**common).fit(x, y)
-    model = bl.Classifier(objective=obj, **common).fit(x, y)
+    model = bl.Classifier(objective=obj, engine_hessian=engine_hessian, **common).fit(x, y)
     np.testing.assert_allclose(
         model.predict_proba(x), reference.predict_proba(x), rtol=0, atol=1e-13
     )

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._engine import check_class_weight_fits, engine_float32
+from .._engine import (
+    check_class_weight_fits,
+    check_engine_hessian,
+    engine_float32,
+    on_engine_hessian,
+)
 from .._engine import check_objective as _check_objective
 from .._validation import Targets, _describe
 from ..objectives import BaseObjective
@@ -99,7 +104,37 @@ class _Wrapper:
         return f"<boostobj.lightgbm {type(self).__name__.strip('_')} of {self.obj!r}>"
 
 
-class _Objective(_Wrapper):
+class _ObjectiveWrapper(_Wrapper):
+    """A wrapped objective, and whether it takes the engine's Hessian factor."""
+
+    __slots__ = ("engine_hessian",)
+
+    def __init__(self, obj: BaseObjective, engine_hessian: bool = False) -> None:
+        super().__init__(obj)
+        self.engine_hessian = check_engine_hessian(engine_hessian)
+
+    def __deepcopy__(self, memo: dict) -> _ObjectiveWrapper:
+        return type(self)(copy.deepcopy(self.obj, memo), self.engine_hessian)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"obj": self.obj, "name": self.name, "engine_hessian": self.engine_hessian}
+
+    def __setstate__(self, state: Any) -> None:
+        if isinstance(state, tuple):  # pickled before engine_hessian: (None, slots)
+            state = state[1]
+        self.obj, self.name = state["obj"], state["name"]
+        self.engine_hessian = state.get("engine_hessian", False)
+
+    def __repr__(self) -> str:
+        shown = ", engine_hessian=True" if self.engine_hessian else ""
+        return f"<boostobj.lightgbm {type(self).__name__.strip('_')} of {self.obj!r}{shown}>"
+
+    def _grad_hess(self, targets: Targets, preds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        obj = on_engine_hessian(self.obj, "lightgbm", preds, self.engine_hessian)
+        return _grad_hess_float32(obj, targets, preds)
+
+
+class _Objective(_ObjectiveWrapper):
     """``f(preds, train_data) -> (grad, hess)`` for ``params["objective"]``."""
 
     __slots__ = ()
@@ -108,7 +143,7 @@ class _Objective(_Wrapper):
         preds = _check_preds(preds)
         targets = _dataset_targets(train_data, "training")
         _check_fits(targets, self.obj, preds, "training")
-        return _grad_hess_float32(self.obj, targets, preds)
+        return self._grad_hess(targets, preds)
 
 
 class _Metric(_Wrapper):
@@ -123,13 +158,20 @@ class _Metric(_Wrapper):
         return self.name, _mean_loss(self.obj, targets, preds), False
 
 
-def objective(obj: BaseObjective) -> Callable[[np.ndarray, Any], tuple[np.ndarray, np.ndarray]]:
+def objective(
+    obj: BaseObjective, *, engine_hessian: bool = False
+) -> Callable[[np.ndarray, Any], tuple[np.ndarray, np.ndarray]]:
     """Wrap ``obj`` as a LightGBM objective for ``params["objective"]``.
 
     Parameters
     ----------
     obj : BaseObjective
         E.g. ``SoftmaxCrossEntropy()`` or ``WeightedBrier()``.
+    engine_hessian : bool, default=False
+        Multiply the Hessian by ``K / (K - 1)`` on a model with K outputs,
+        as LightGBM's ``multiclass`` does (none on a single output, as
+        ``binary``), which is what :class:`Classifier` does by default.
+        False hands LightGBM the objective's own Hessian.
 
     Returns
     -------
@@ -149,7 +191,7 @@ def objective(obj: BaseObjective) -> Callable[[np.ndarray, Any], tuple[np.ndarra
     single output its ``binary`` objective (both with
     ``boost_from_average=False``).
     """
-    return _Objective(obj)
+    return _Objective(obj, engine_hessian)
 
 
 def metric(obj: BaseObjective, name: str | None = None) -> Callable[[np.ndarray, Any], tuple]:
@@ -175,7 +217,7 @@ def metric(obj: BaseObjective, name: str | None = None) -> Callable[[np.ndarray,
     return _Metric(obj, name)
 
 
-class _SklearnObjective(_Wrapper):
+class _SklearnObjective(_ObjectiveWrapper):
     """``f(y_true, y_pred, weight) -> (grad, hess)`` for ``LGBMClassifier``."""
 
     __slots__ = ()
@@ -186,7 +228,7 @@ class _SklearnObjective(_Wrapper):
         preds = _check_preds(y_pred)
         targets = _array_targets(y_true, weight)
         _check_fits(targets, self.obj, preds, "training")
-        return _grad_hess_float32(self.obj, targets, preds)
+        return self._grad_hess(targets, preds)
 
 
 class _SklearnMetric(_Wrapper):
@@ -207,13 +249,18 @@ class _SklearnMetric(_Wrapper):
 
 
 def sklearn_objective(
-    obj: BaseObjective,
+    obj: BaseObjective, *, engine_hessian: bool = False
 ) -> Callable[[np.ndarray, np.ndarray, Any], tuple[np.ndarray, np.ndarray]]:
     """Wrap ``obj`` for ``lgb.LGBMClassifier(objective=...)``.
 
     Parameters
     ----------
     obj : BaseObjective
+    engine_hessian : bool, default=False
+        Multiply the Hessian by ``K / (K - 1)`` on K outputs, as
+        ``multiclass`` does (see :func:`objective`); :class:`Classifier`
+        does by default. For ``lightgbm.dask.DaskLGBMClassifier``, True
+        trains the model a ``Classifier`` would.
 
     Returns
     -------
@@ -225,7 +272,7 @@ def sklearn_objective(
         reports ``multi_logloss`` of raw margins unless ``metric="None"``:
         :class:`Classifier` handles all three.
     """
-    return _SklearnObjective(obj)
+    return _SklearnObjective(obj, engine_hessian)
 
 
 def sklearn_metric(

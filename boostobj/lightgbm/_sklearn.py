@@ -18,7 +18,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from .._classifier import class_priors, classifier_objective, eval_probabilities, on_engine_threads
-from .._engine import check_class_weight_fits
+from .._engine import (
+    check_class_weight_fits,
+    check_engine_hessian,
+    engine_hessian_factor,
+    with_hessian_factor,
+)
 from .._validation import Targets
 from ..objectives import BaseObjective, SoftmaxCrossEntropy
 from ._callables import _SklearnMetric, objective, sklearn_metric
@@ -179,7 +184,8 @@ class Classifier(lgb.LGBMClassifier):
     A scikit-learn compatible ``lgb.LGBMClassifier`` that
 
     - trains with ``objective`` (default ``SoftmaxCrossEntropy()``),
-      one output per class, or a single output for two classes;
+      one output per class, or a single output for two classes, on a
+      Hessian scaled as LightGBM scales its own (``engine_hessian``);
     - starts from the class priors ``objective.init_raw(y, weights)``
       (stored as ``init_raw_``) and adds them to the model's first trees
       (:func:`add_init_raw`), so ``booster_`` and a saved model file
@@ -202,6 +208,17 @@ class Classifier(lgb.LGBMClassifier):
     ----------
     objective : BaseObjective, default=None
         None means ``SoftmaxCrossEntropy()``.
+    engine_hessian : bool, default=True
+        Train on the objective's Hessian times the factor by which
+        LightGBM's ``multiclass`` objective enlarges the cross-entropy
+        Hessian ``p (1 - p)``: ``K / (K - 1)`` with K > 2 classes, 1 with
+        two (``binary`` applies none). Larger Hessians mean shorter Newton
+        steps, so ``learning_rate`` and the settings in Hessian units
+        (``min_sum_hessian_in_leaf``, ``reg_lambda``, ``max_delta_step``)
+        then mean for any boostobj objective what they mean for the
+        built-in one, and ``SoftmaxCrossEntropy()`` grows the built-in's
+        trees. False trains on the objective's own Hessian
+        (``hessian_scale`` included).
     **kwargs
         Any ``lgb.LGBMClassifier`` parameter or LightGBM parameter.
         ``class_weight`` (dict or "balanced") multiplies the sample
@@ -226,8 +243,16 @@ class Classifier(lgb.LGBMClassifier):
     ``objective.predict_proba(booster.predict(X, raw_score=True))``.
     """
 
-    def __init__(self, *, objective: BaseObjective | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, objective: BaseObjective | None = None, engine_hessian: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(objective=objective, **kwargs)
+        self.engine_hessian = engine_hessian
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Pickled before engine_hessian existed: trained, and refits, on the
+        # objective's own Hessian.
+        self.__dict__.update({"engine_hessian": False, **state})
 
     def _boostobj_objective(self) -> BaseObjective:
         return classifier_objective(self.objective)
@@ -241,10 +266,11 @@ class Classifier(lgb.LGBMClassifier):
             self._objective = self._boostobj_objective()
         params = super()._process_params(stage)
         if stage == "fit":
-            # fit fixes loss_scale="prior" on the whole training set (_pinned).
+            # fit fixes loss_scale="prior" and the Hessian factor (_pinned).
             trained = getattr(self, "_pinned", None) or self._objective
             params["objective"] = objective(self._on_engine_threads(trained))
             own = self.get_params()
+            params.pop("engine_hessian", None)  # boostobj's, not LightGBM's
             for alias in _METRIC_ALIASES:
                 params.pop(alias, None)
             # Named metrics were translated by fit; LightGBM keeps only those
@@ -256,6 +282,7 @@ class Classifier(lgb.LGBMClassifier):
                 params["feature_pre_filter"] = False
         else:
             params["objective"] = "None"
+            params.pop("engine_hessian", None)
         return params
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, **fit_params: Any) -> Classifier:
@@ -275,6 +302,7 @@ class Classifier(lgb.LGBMClassifier):
         self : Classifier
         """
         obj = self._boostobj_objective()
+        engine_hessian = check_engine_hessian(self.engine_hessian)
         for name in ("init_score", "eval_init_score", "init_model"):
             if fit_params.get(name) is not None:
                 raise ValueError(
@@ -334,7 +362,8 @@ class Classifier(lgb.LGBMClassifier):
         if eval_set is not None:
             fit_params["eval_init_score"] = [scores(_n_rows(xv)) for xv, _ in eval_set]
             fit_params["eval_set"] = eval_set
-        self._pinned = obj._pin_loss_scale(targets, k, k == 2)
+        factor = engine_hessian_factor("lightgbm", k, k == 2) if engine_hessian else 1.0
+        self._pinned = with_hessian_factor(obj._pin_loss_scale(targets, k, k == 2), factor)
         try:
             with warnings.catch_warnings():
                 # We pass eval_set on purpose: 4.7's eval_y path skips label encoding.

@@ -13,7 +13,12 @@ from typing import Any
 import numpy as np
 import xgboost as xgb
 
-from .._engine import check_class_weight_fits, engine_float32
+from .._engine import (
+    check_class_weight_fits,
+    check_engine_hessian,
+    engine_float32,
+    on_engine_hessian,
+)
 from .._engine import check_objective as _check_objective
 from .._validation import Targets, _describe
 from ..objectives import BaseObjective
@@ -53,8 +58,11 @@ def _check_fit(obj: BaseObjective, targets: Targets, predt: Any) -> np.ndarray:
     return raw
 
 
-def _grad_hess(obj: BaseObjective, targets: Targets, predt: Any) -> tuple[np.ndarray, np.ndarray]:
+def _grad_hess(
+    obj: BaseObjective, targets: Targets, predt: Any, engine_hessian: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     raw = _check_fit(obj, targets, predt)
+    obj = on_engine_hessian(obj, "xgboost", raw, engine_hessian)
     grad, hess = obj.grad_hess(targets, raw)
     # XGBoost stores gradient pairs in float32; float16 and bool would be garbage.
     return engine_float32(obj, grad, hess)
@@ -101,8 +109,22 @@ class _PerDMatrix:
 class _Objective(_PerDMatrix):
     _factory = "objective"
 
+    def __init__(self, obj: BaseObjective, engine_hessian: bool = False) -> None:
+        super().__init__(obj)
+        self.engine_hessian = check_engine_hessian(engine_hessian)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"obj": self.obj, "engine_hessian": self.engine_hessian}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        _Objective.__init__(self, state["obj"], state.get("engine_hessian", False))
+
+    def __repr__(self) -> str:
+        shown = ", engine_hessian=True" if self.engine_hessian else ""
+        return f"boostobj.xgboost.objective({self.obj!r}{shown})"
+
     def __call__(self, predt: np.ndarray, dtrain: Any) -> tuple[np.ndarray, np.ndarray]:
-        return _grad_hess(self.obj, self._targets_of(dtrain), predt)
+        return _grad_hess(self.obj, self._targets_of(dtrain), predt, self.engine_hessian)
 
 
 class _Metric(_PerDMatrix):
@@ -113,7 +135,7 @@ class _Metric(_PerDMatrix):
 
 
 def objective(
-    obj: BaseObjective,
+    obj: BaseObjective, *, engine_hessian: bool = False
 ) -> Callable[[np.ndarray, xgb.DMatrix], tuple[np.ndarray, np.ndarray]]:
     """An XGBoost custom objective, ``f(predt, dtrain) -> (grad, hess)``.
 
@@ -125,6 +147,11 @@ def objective(
     ----------
     obj : BaseObjective
         E.g. ``SoftmaxCrossEntropy()`` or ``WeightedBrier()``.
+    engine_hessian : bool, default=False
+        Double the Hessian on a model with K outputs, as ``multi:softprob``
+        doubles its own (none on a single output, as ``binary:logistic``),
+        which is what :class:`Classifier` does by default. False hands
+        XGBoost the objective's own Hessian.
 
     Returns
     -------
@@ -152,7 +179,7 @@ def objective(
     reproduces the built-in ``multi:softprob``; with ``hessian_scale=1.0`` (and
     the same floor) the single-output model reproduces ``binary:logistic``.
     """
-    return _Objective(obj)
+    return _Objective(obj, engine_hessian)
 
 
 def metric(obj: BaseObjective) -> Callable[[np.ndarray, xgb.DMatrix], tuple[str, float]]:
@@ -183,8 +210,12 @@ def metric(obj: BaseObjective) -> Callable[[np.ndarray, xgb.DMatrix], tuple[str,
 class _SklearnObjective:
     """``f(y_true, y_pred, sample_weight=None)`` for ``XGBClassifier(objective=...)``."""
 
-    def __init__(self, obj: BaseObjective) -> None:
+    def __init__(self, obj: BaseObjective, engine_hessian: bool = False) -> None:
         self.obj = _check_objective(obj)
+        self.engine_hessian = check_engine_hessian(engine_hessian)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update({"engine_hessian": False, **state})
 
     def __call__(
         self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None = None
@@ -192,14 +223,16 @@ class _SklearnObjective:
         # No DMatrix to key a cache on. Class ids are (n,): validating them is
         # O(n), about 1% of the gradient's O(n K) at K = 10.
         labels = _label_array(y_true, np.shape(y_pred)[0])
-        return _grad_hess(self.obj, Targets(labels, sample_weight), y_pred)
+        targets = Targets(labels, sample_weight)
+        return _grad_hess(self.obj, targets, y_pred, self.engine_hessian)
 
     def __repr__(self) -> str:
-        return f"boostobj.xgboost.sklearn_objective({self.obj!r})"
+        shown = ", engine_hessian=True" if self.engine_hessian else ""
+        return f"boostobj.xgboost.sklearn_objective({self.obj!r}{shown})"
 
 
 def sklearn_objective(
-    obj: BaseObjective,
+    obj: BaseObjective, *, engine_hessian: bool = False
 ) -> Callable[..., tuple[np.ndarray, np.ndarray]]:
     """An objective for ``xgboost.XGBClassifier(objective=...)``.
 
@@ -214,10 +247,15 @@ def sklearn_objective(
     Parameters
     ----------
     obj : BaseObjective
+    engine_hessian : bool, default=False
+        Double the Hessian on a model with K outputs, as ``multi:softprob``
+        does (see :func:`objective`); :class:`Classifier` does by default.
+        For ``xgboost.dask.DaskXGBClassifier``, True trains the model a
+        ``Classifier`` would.
 
     Returns
     -------
     callable
         Picklable; returns float32 ``grad, hess`` of the shape of ``y_pred``.
     """
-    return _SklearnObjective(obj)
+    return _SklearnObjective(obj, engine_hessian)
