@@ -44,7 +44,9 @@ always computed from ``predict_proba``, so they are the unscaled ones. Rules:
   SoftmaxCrossEntropy;
 - ``engine``: ``prior`` times the factor by which the engine's built-in
   cross-entropy Hessian exceeds ``p (1 - p)`` (XGBoost 2 for K > 2, LightGBM
-  ``K / (K - 1)`` for K > 2, both 1 for two classes);
+  ``K / (K - 1)`` for K > 2, both 1 for two classes), as a loss scale: the
+  Classifiers' default ``engine_hessian=True`` multiplies the Hessian by
+  that factor once more, so use it with ``--engine-hessian off``;
 - a number: that constant.
 
 Under these rules WeightedBrier is built with ``loss_scale=1.0``, so that

@@ -9,18 +9,49 @@ XGBoost's requires the class ids 0..K-1.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ._engine import check_objective, with_engine_threads
+from ._engine import (
+    check_engine_hessian,
+    check_objective,
+    engine_hessian_factor,
+    with_engine_threads,
+    with_hessian_factor,
+)
 from .objectives import BaseObjective, SoftmaxCrossEntropy
 
 
 def classifier_objective(objective: BaseObjective | None) -> BaseObjective:
     """The objective a Classifier trains: ``objective``, or ``SoftmaxCrossEntropy()``."""
     return SoftmaxCrossEntropy() if objective is None else check_objective(objective, "objective")
+
+
+def on_engine_hessian_of_fit(
+    obj: BaseObjective, engine: str, n_classes: int, engine_hessian: Any
+) -> BaseObjective:
+    """``obj`` with the engine's Hessian factor for ``n_classes`` if ``engine_hessian``.
+
+    Warns when the objective carries a ``hessian_scale`` of its own, which
+    the factor multiplies: the usual way to match an engine through the
+    adapters, and twice the intended factor in a Classifier.
+    """
+    if not check_engine_hessian(engine_hessian):
+        return obj
+    factor = engine_hessian_factor(engine, n_classes, n_classes == 2)
+    if factor != 1.0 and obj.hessian_scale != 1.0:
+        warnings.warn(
+            f"the Classifier multiplies the objective's hessian_scale={obj.hessian_scale!r} "
+            f"by {engine}'s own factor {factor:g} (engine_hessian=True): the Hessian is "
+            f"{obj.hessian_scale * factor:g} times the objective's. Leave hessian_scale at "
+            f"1.0 to train as the built-in objective does, or pass engine_hessian=False",
+            UserWarning,
+            stacklevel=3,
+        )
+    return with_hessian_factor(obj, factor)
 
 
 def on_engine_threads(

@@ -68,8 +68,11 @@ def engine_hessian_factor(engine: str, n_classes: int, single_output: bool) -> f
 
     XGBoost's ``multi:softprob`` takes 2, LightGBM's ``multiclass``
     ``K / (K - 1)``; their binary objectives, on a single output, none. (A
-    two-output softmax with a factor of 2 takes the single output's steps.)
+    two-output softmax with a factor of 2 takes the single output's
+    unregularised Newton steps: each margin moves half of them.)
     """
+    if engine not in ("xgboost", "lightgbm"):
+        raise ValueError(f"engine must be 'xgboost' or 'lightgbm', got {engine!r}")
     if single_output:
         return 1.0
     return 2.0 if engine == "xgboost" else n_classes / (n_classes - 1)

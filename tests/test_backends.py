@@ -189,6 +189,22 @@ def test_engine_threads_follow_n_jobs_conventions():
     assert with_engine_threads(fixed, 3) is fixed
 
 
+def test_engine_hessian_factors_are_the_engines_softmax_conventions():
+    from boostobj._engine import engine_hessian_factor, with_hessian_factor
+
+    assert engine_hessian_factor("xgboost", 5, False) == 2.0
+    assert engine_hessian_factor("lightgbm", 5, False) == 1.25
+    assert engine_hessian_factor("lightgbm", 2, False) == 2.0  # two outputs
+    for engine in ("xgboost", "lightgbm"):
+        assert engine_hessian_factor(engine, 2, True) == 1.0  # binary objectives
+    with pytest.raises(ValueError, match="engine must be 'xgboost' or 'lightgbm', got 'xgb'"):
+        engine_hessian_factor("xgb", 3, False)
+    obj = WeightedBrier(hessian_scale=3.0)
+    scaled = with_hessian_factor(obj, 2.0)
+    assert scaled.hessian_scale == 6.0 and obj.hessian_scale == 3.0
+    assert with_hessian_factor(obj, 1.0) is obj
+
+
 class _Recording(SoftmaxCrossEntropy):
     """Records the thread count each grad_hess call resolves to."""
 

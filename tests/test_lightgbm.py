@@ -449,6 +449,30 @@ def test_classifier_pickled_before_engine_hessian_predicts_and_refits_as_then():
     np.testing.assert_array_equal(refit.predict(x, raw_score=True), own.predict(x, raw_score=True))
 
 
+def test_classifier_warns_when_engine_hessian_multiplies_a_hessian_scale():
+    x, y = make_data(n=300, k=4, seed=24)
+    with pytest.warns(UserWarning, match=r"lightgbm's own factor 1\.33333.*engine_hessian=False"):
+        bl.Classifier(objective=xent_like_lightgbm(4), **SKPARAMS).fit(x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bl.Classifier(objective=xent_like_lightgbm(4), engine_hessian=False, **SKPARAMS).fit(x, y)
+        bl.Classifier(objective=xent_like_lightgbm(4), **SKPARAMS).fit(x, y % 2)  # no factor
+
+
+def test_classifier_engine_hessian_follows_the_attribute_after_set_params():
+    # LGBMModel.set_params files keys among LightGBM's own parameters, which
+    # get_params reports over the attribute: engine_hessian must not stay there.
+    x, y = make_data(n=300, k=3, seed=25)
+    clf = bl.Classifier(**SKPARAMS).set_params(engine_hessian=True)
+    clf.engine_hessian = False
+    assert clf.get_params()["engine_hessian"] is False
+    assert clone(clf).engine_hessian is False
+    own = bl.Classifier(engine_hessian=False, **SKPARAMS).fit(x, y)
+    np.testing.assert_array_equal(
+        clf.fit(x, y).predict(x, raw_score=True), own.predict(x, raw_score=True)
+    )
+
+
 def test_classifier_engine_hessian_is_a_parameter_that_lightgbm_never_sees():
     x, y = make_data(n=300, k=3, seed=22)
     clf = bl.Classifier(engine_hessian=False, **SKPARAMS)

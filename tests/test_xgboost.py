@@ -552,6 +552,36 @@ def test_classifier_pickled_before_engine_hessian_predicts_and_refits_as_then():
     assert tree_structure(refit.get_booster()) == tree_structure(own.get_booster())
 
 
+def test_classifier_warns_when_engine_hessian_multiplies_a_hessian_scale():
+    X, y = make_data(n=300, k=3, seed=16)
+    with pytest.warns(UserWarning, match=r"hessian_scale=2\.0 by xgboost's own factor 2"):
+        Classifier(objective=XENT_SOFTPROB, **CLF).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Classifier(objective=XENT_SOFTPROB, engine_hessian=False, **CLF).fit(X, y)
+        Classifier(objective=XENT_LOGISTIC, **CLF).fit(X, y)
+        # Two classes: a single output, no factor, nothing multiplied.
+        Classifier(objective=XENT_SOFTPROB, **CLF).fit(X, (y > 0).astype(int))
+
+
+@pytest.mark.parametrize("engine_hessian", [True, False])
+def test_saved_model_keeps_engine_hessian_for_refits(tmp_path, engine_hessian):
+    X, y = make_data(n=300, k=3, seed=17)
+    clf = Classifier(engine_hessian=engine_hessian, **CLF).fit(X, y)
+    path = str(tmp_path / "model.json")
+    clf.save_model(path)
+    loaded = Classifier(engine_hessian=not engine_hessian)
+    loaded.load_model(path)
+    assert loaded.engine_hessian is engine_hessian
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    # Saved before the parameter existed: trained on the objective's own Hessian.
+    booster = clf.get_booster()
+    booster.set_attr(boostobj_engine_hessian=None)
+    booster.save_model(path)
+    loaded.load_model(path)
+    assert loaded.engine_hessian is False
+
+
 def test_classifier_engine_hessian_is_a_parameter_that_xgboost_never_sees():
     X, y = make_data(n=300, k=3, seed=14)
     clf = Classifier(engine_hessian=False, **CLF)

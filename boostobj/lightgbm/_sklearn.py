@@ -17,13 +17,14 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from .._classifier import class_priors, classifier_objective, eval_probabilities, on_engine_threads
-from .._engine import (
-    check_class_weight_fits,
-    check_engine_hessian,
-    engine_hessian_factor,
-    with_hessian_factor,
+from .._classifier import (
+    class_priors,
+    classifier_objective,
+    eval_probabilities,
+    on_engine_hessian_of_fit,
+    on_engine_threads,
 )
+from .._engine import check_class_weight_fits, check_engine_hessian
 from .._validation import Targets
 from ..objectives import BaseObjective, SoftmaxCrossEntropy
 from ._callables import _SklearnMetric, objective, sklearn_metric
@@ -217,8 +218,9 @@ class Classifier(lgb.LGBMClassifier):
         (``min_sum_hessian_in_leaf``, ``reg_lambda``, ``max_delta_step``)
         then mean for any boostobj objective what they mean for the
         built-in one, and ``SoftmaxCrossEntropy()`` grows the built-in's
-        trees. False trains on the objective's own Hessian
-        (``hessian_scale`` included).
+        trees. The factor multiplies the objective's own ``hessian_scale``
+        (a warning says so when that is not 1). False trains on the
+        objective's own Hessian.
     **kwargs
         Any ``lgb.LGBMClassifier`` parameter or LightGBM parameter.
         ``class_weight`` (dict or "balanced") multiplies the sample
@@ -253,6 +255,14 @@ class Classifier(lgb.LGBMClassifier):
         # Pickled before engine_hessian existed: trained, and refits, on the
         # objective's own Hessian.
         self.__dict__.update({"engine_hessian": False, **state})
+
+    def set_params(self, **params: Any) -> Classifier:
+        super().set_params(**params)
+        # LGBMModel.set_params also files every key among the parameters it
+        # hands LightGBM, where a later assignment to the attribute would not
+        # reach it; engine_hessian is boostobj's and read from the attribute.
+        self._other_params.pop("engine_hessian", None)
+        return self
 
     def _boostobj_objective(self) -> BaseObjective:
         return classifier_objective(self.objective)
@@ -362,8 +372,8 @@ class Classifier(lgb.LGBMClassifier):
         if eval_set is not None:
             fit_params["eval_init_score"] = [scores(_n_rows(xv)) for xv, _ in eval_set]
             fit_params["eval_set"] = eval_set
-        factor = engine_hessian_factor("lightgbm", k, k == 2) if engine_hessian else 1.0
-        self._pinned = with_hessian_factor(obj._pin_loss_scale(targets, k, k == 2), factor)
+        pinned = obj._pin_loss_scale(targets, k, k == 2)
+        self._pinned = on_engine_hessian_of_fit(pinned, "lightgbm", k, engine_hessian)
         try:
             with warnings.catch_warnings():
                 # We pass eval_set on purpose: 4.7's eval_y path skips label encoding.

@@ -177,7 +177,9 @@ class BaseObjective:
     hessian_scale : float, default=1.0
         Factor applied to the diagonal Hessian, e.g. to match an engine's
         built-in objective (XGBoost uses 2, LightGBM ``K / (K - 1)`` for
-        softmax cross-entropy).
+        softmax cross-entropy) through the native or scikit-learn adapters.
+        The ``Classifier`` s apply the engine's factor themselves
+        (``engine_hessian=True``) and multiply it with this one.
     min_hessian : float or None, default=None
         Floor applied to the scaled, weighted Hessian (zero weights included);
         None applies none. It is rounded up to the output dtype, so a

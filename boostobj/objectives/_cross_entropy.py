@@ -30,8 +30,10 @@ class SoftmaxCrossEntropy(BaseObjective):
 
     With ``hessian_scale=2.0, min_hessian=1e-16`` this matches XGBoost's
     built-in ``multi:softprob``; with ``hessian_scale=K / (K - 1)`` LightGBM's
-    ``multiclass``. See :class:`BaseObjective` for the parameters and
-    ``docs/derivations.md`` for the derivation.
+    ``multiclass`` (in the adapters; the ``Classifier`` s apply those factors
+    themselves, so there ``SoftmaxCrossEntropy()`` matches). See
+    :class:`BaseObjective` for the parameters and ``docs/derivations.md``
+    for the derivation.
     """
 
     name = "softmax_xent"

@@ -26,6 +26,10 @@ INIT_RAW_ATTR = "boostobj_init_raw"
 #: Booster attribute in which :class:`Classifier` stores its objective (JSON).
 OBJECTIVE_ATTR = "boostobj_objective"
 
+# "1" or "0": the Classifier's engine_hessian when it trained the model
+# (absent: saved before the parameter existed, i.e. trained without it).
+ENGINE_HESSIAN_ATTR = "boostobj_engine_hessian"
+
 
 def _tile(init: Any, n_rows: int) -> np.ndarray:
     """``init_raw`` repeated for every row: (n,) or (n, K) float32."""

@@ -9,18 +9,20 @@ from typing import Any
 import numpy as np
 import xgboost as xgb
 
-from .._classifier import class_priors, classifier_objective, eval_probabilities, on_engine_threads
-from .._engine import (
-    check_class_weight_fits,
-    check_engine_hessian,
-    engine_hessian_factor,
-    with_hessian_factor,
+from .._classifier import (
+    class_priors,
+    classifier_objective,
+    eval_probabilities,
+    on_engine_hessian_of_fit,
+    on_engine_threads,
 )
+from .._engine import check_class_weight_fits, check_engine_hessian
 from .._engine import check_objective as _check_objective
 from .._validation import Targets
 from ..objectives import BaseObjective
 from ._callables import _grad_hess, _mean_loss
 from ._model import (
+    ENGINE_HESSIAN_ATTR,
     INIT_RAW_ATTR,
     OBJECTIVE_ATTR,
     _objective_from_json,
@@ -129,9 +131,11 @@ class Classifier(xgb.XGBClassifier):
         objective what they mean for the built-in one, and
         ``SoftmaxCrossEntropy()`` grows the built-in's trees. On digits at
         XGBoost's defaults it took ``WeightedBrier()``'s held-out Brier
-        score from 8.1% behind the built-in's to 2.4% behind
-        (``benchmarks/xgboost_digits.py``). False trains on the objective's
-        own Hessian (``hessian_scale`` included): steps twice as long.
+        score from 8.1% behind the built-in's to 2.3% behind
+        (``benchmarks/xgboost_digits.py``). The factor multiplies the
+        objective's own ``hessian_scale`` (a warning says so when that is
+        not 1). False trains on the objective's own Hessian: steps twice as
+        long.
     **kwargs
         Any ``XGBClassifier`` parameter.
 
@@ -271,9 +275,7 @@ class Classifier(xgb.XGBClassifier):
         # XGBoost's own name wins over n_jobs, as in XGBoost.
         # loss_scale="prior" is fixed on the whole training set: one scale for every round.
         pinned = obj._pin_loss_scale(targets, n_classes, n_classes == 2)
-        single = n_classes == 2
-        factor = engine_hessian_factor("xgboost", n_classes, single) if engine_hessian else 1.0
-        trained = with_hessian_factor(pinned, factor)
+        trained = on_engine_hessian_of_fit(pinned, "xgboost", n_classes, engine_hessian)
         run = on_engine_threads(trained, self.get_params(), ("nthread",), self.n_jobs)
         self.objective = _FitObjective(run, targets)
         if self.eval_metric is None:
@@ -299,6 +301,7 @@ class Classifier(xgb.XGBClassifier):
             **{
                 INIT_RAW_ATTR: json.dumps(np.asarray(init).tolist()),
                 OBJECTIVE_ATTR: _objective_to_json(obj),
+                ENGINE_HESSIAN_ATTR: "1" if engine_hessian else "0",
             }
         )
         return self
@@ -343,7 +346,10 @@ class Classifier(xgb.XGBClassifier):
         )
 
     def load_model(self, fname: Any) -> None:
-        """Load a model saved by :meth:`save_model`, with its priors and objective.
+        """Load a model saved by :meth:`save_model`, with what the Classifier stored.
+
+        That is the priors, the objective and ``engine_hessian`` (False for
+        models saved before it existed).
 
         Raises ``ValueError``, leaving this estimator unchanged, for a model
         that a ``Classifier`` did not train.
@@ -356,6 +362,8 @@ class Classifier(xgb.XGBClassifier):
         super().load_model(fname)
         # XGBClassifier.load_model sets objective to the engine's name.
         self.objective = objective if stored is None else stored
+        # What the model was trained with, so that clone(loaded).fit trains it again.
+        self.engine_hessian = probe.attr(ENGINE_HESSIAN_ATTR) == "1"
         self.init_raw_ = init
 
 
