@@ -8,11 +8,14 @@ For each engine, path and thread setting the same model is trained twice,
 interleaved: once with the engine's compiled softmax objective and once with
 ``SoftmaxCrossEntropy`` scaled to the engine's convention (``hessian_scale``
 2 in XGBoost, K / (K - 1) in LightGBM; the ``Classifier`` s apply that factor
-themselves, ``engine_hessian=True``), so the trees are the same. Paths:
+themselves, ``engine_hessian=True``), from the same start, so the trees are
+the same up to ties that rounding tips (``tests/test_bench_training.py``).
+Paths:
 
 - ``native``: ``xgboost.train`` / ``lightgbm.train`` with ``objective(obj)``;
 - ``sklearn``: a plain ``XGBClassifier`` / ``LGBMClassifier`` with
-  ``sklearn_objective(obj)``;
+  ``sklearn_objective(obj)``, which starts from 0 (the built-in there too:
+  ``base_score=0.5``, ``boost_from_average=False``);
 - ``classifier``: boostobj's ``Classifier`` against the engine's own
   classifier (both start from the class priors);
 - ``dask``: the engine's Dask front end (``xgboost.dask.train``,
@@ -142,6 +145,9 @@ def xgboost_path(path, X, y, k, rounds, setting, client=None):
             recorded,
         )
     if path == "sklearn":
+        # A plain XGBClassifier with a custom objective starts every class at
+        # base_score; the built-in one estimates it: give both the same start.
+        est["base_score"] = 0.5
         return (
             lambda: xgb.XGBClassifier(**est).fit(X, y),
             lambda: xgb.XGBClassifier(objective=bx.sklearn_objective(xent), **est).fit(X, y),
@@ -150,8 +156,11 @@ def xgboost_path(path, X, y, k, rounds, setting, client=None):
         xent.n_threads = None  # the Classifier follows the engine's threads
         # ... and applies the engine's Hessian factor itself (engine_hessian=True).
         xent.hessian_scale = 1.0
+        # The built-in XGBClassifier estimates its own start; give it the
+        # class priors the Classifier starts from.
+        priors = np.tile(SoftmaxCrossEntropy().init_raw(y, n_classes=k), (len(y), 1))
         return (
-            lambda: xgb.XGBClassifier(**est).fit(X, y),
+            lambda: xgb.XGBClassifier(**est).fit(X, y, base_margin=priors),
             lambda: bx.Classifier(objective=xent, **est).fit(X, y),
         )
     import dask.array as da
@@ -198,8 +207,11 @@ def lightgbm_path(path, X, y, k, rounds, setting, client=None):
             lambda: lgb.train({**base, "objective": Replay(recorded)}, dtrain, rounds),
             recorded,
         )
-    # The built-in multiclass estimator starts from the priors (boost_from_average).
+    # The built-in multiclass estimator starts from the priors (boost_from_average),
+    # as boostobj's Classifier does; a plain LGBMClassifier with a custom
+    # objective starts from 0: on that path the built-in does too.
     if path == "sklearn":
+        est["boost_from_average"] = False
         return (
             lambda: lgb.LGBMClassifier(**est).fit(X, y),
             lambda: lgb.LGBMClassifier(objective=bl.sklearn_objective(xent), **est).fit(X, y),
@@ -220,6 +232,7 @@ def lightgbm_path(path, X, y, k, rounds, setting, client=None):
     # lightgbm.dask takes the worker's thread count whatever is passed.
     est.pop("n_jobs", None)
     est["client"] = client
+    est["boost_from_average"] = False  # the custom objective starts from 0, as on "sklearn"
     return (
         lambda: lgb_dask.DaskLGBMClassifier(**est).fit(Xd, yd),
         lambda: lgb_dask.DaskLGBMClassifier(objective=bl.sklearn_objective(xent), **est).fit(
