@@ -32,7 +32,7 @@ def _run(kind, z, codes, probs, dtype):
         got = kernels.xent_soft(z, probs, e2, e1, grad, hess, one, minus_inf, True)
     else:
         got = kernels.brier(
-            z, codes, e2, e2, e1, kind == "brier_exact", grad, hess, one, minus_inf, True
+            z, codes, e2, e2, e1, 1.0, kind == "brier_exact", grad, hess, one, minus_inf, True
         )
     return grad, hess, got
 
@@ -117,7 +117,9 @@ def test_brier_class_ids_and_one_hot_labels_give_the_same_gauss_newton_hessian(k
     out = []
     for ids, probs in ((codes, e2), (empty_codes, one_hot)):
         grad, hess = np.empty((n, k), dtype=dtype), np.empty((n, k), dtype=dtype)
-        got = kernels.brier(z, ids, probs, class_w, row_w, False, grad, hess, one, minus_inf, False)
+        got = kernels.brier(
+            z, ids, probs, class_w, row_w, 1.0, False, grad, hess, one, minus_inf, False
+        )
         assert got == (-1, -1, -1)
         out.append((grad, hess))
     np.testing.assert_array_equal(out[0][1], out[1][1])
@@ -169,7 +171,9 @@ def test_brier_gauss_newton_does_not_depend_on_the_output_layout(k, dtype, weigh
     for order in ("C", "F"):
         grad = np.full((n, k), np.nan, dtype=dtype, order=order)
         hess = np.full((n, k), np.nan, dtype=dtype, order=order)
-        got = kernels.brier(z, codes, e2, class_w, row_w, False, grad, hess, scale, floor, True)
+        got = kernels.brier(
+            z, codes, e2, class_w, row_w, 1.0, False, grad, hess, scale, floor, True
+        )
         assert got == (-1, -1, -1)
         out.append((grad, hess))
     np.testing.assert_array_equal(out[0][0], out[1][0])
