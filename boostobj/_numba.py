@@ -738,9 +738,11 @@ def _brier_id_rows_gn(
 
     ``wk`` (the row's class weights) and ``e`` have ``64 // e.itemsize``
     entries to spare (``wk`` holding ones there). ``sum_w`` is ``wk``, or
-    None without class weights: the row sums then skip them (the same bits).
+    None without class weights: the row sums and the entries then skip them
+    (a weight 1 multiplies exactly: the same bits).
     """
     k_count = grad.shape[1]
+    one = _typed(e, 1.0)
     # C-ordered outputs: each row's loop runs over whole vectors of 64 bytes
     # (no scalar leftovers), past the row's end into the next row, which
     # overwrites those entries (it comes later); e and wk are padded for it.
@@ -761,14 +763,15 @@ def _brier_id_rows_gn(
         other, squares = _row_sums_and_squares(e, base, k_count, sum_w, -1, at_label)
         inv = _typed(e, 1.0) / (other + at_label)
         p_c = at_label * inv
-        r_c = -wk[c] * (other * inv)  # w_c (p_c - 1)
+        w_c = _weight(sum_w, c, one)
+        r_c = -w_c * (other * inv)  # w_c (p_c - 1)
         q_other = squares * inv * inv
         if not squares < np.inf:  # overflowed: see _scaled_squares
             q_other = _scaled_squares(e, base, k_count, wk, -1, at_label, inv)
-        q = q_other + wk[c] * p_c * p_c
+        q = q_other + w_c * p_c * p_c
         s = q_other + p_c * r_c
         # The other classes (r = w p), then the label's entries.
-        g_c, h_c = _brier_gn_terms(p_c, wk[c], r_c, s, q, factor, scale, floor)
+        g_c, h_c = _brier_gn_terms(p_c, w_c, r_c, s, q, factor, scale, floor)
         out = row * k_count
         if out + k_pad <= flat_end:
             # Unsigned indices: numba then adds no wraparound of negative ones.
@@ -776,7 +779,8 @@ def _brier_id_rows_gn(
             out_at = np.uintp(out)
             for k in range(k_pad):
                 p = e[e_at + np.uintp(k)] * inv
-                g, h = _brier_gn_terms(p, wk[k], wk[k] * p, s, q, factor, scale, floor)
+                w = _weight(sum_w, k, one)
+                g, h = _brier_gn_terms(p, w, w * p, s, q, factor, scale, floor)
                 g_flat[out_at + np.uintp(k)] = g
                 h_flat[out_at + np.uintp(k)] = h
             g_flat[out_at + np.uintp(c)] = g_c
@@ -784,7 +788,8 @@ def _brier_id_rows_gn(
         else:
             for k in range(k_count):
                 p = e[base + k] * inv
-                g, h = _brier_gn_terms(p, wk[k], wk[k] * p, s, q, factor, scale, floor)
+                w = _weight(sum_w, k, one)
+                g, h = _brier_gn_terms(p, w, w * p, s, q, factor, scale, floor)
                 grad[row, k] = g
                 hess[row, k] = h
             grad[row, c] = g_c
