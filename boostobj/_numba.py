@@ -334,20 +334,37 @@ def _row_sum(a, base, k_count):
     return (s0 + s1) + (s2 + s3)
 
 
+def _weight(w, k, one):
+    """``w[k]``, or ``one`` where ``w`` is None (all weights 1). Compiled code only.
+
+    Chosen when compiling: code without weights then loads and multiplies nothing.
+    """
+    raise NotImplementedError("only callable from compiled code")
+
+
+@overload(_weight)
+def _weight_overload(w, k, one):
+    if isinstance(w, types.NoneType):
+        return lambda w, k, one: one
+    return lambda w, k, one: w[k]
+
+
 @njit(inline="always", **_JIT)
 def _row_sums_and_squares(e, base, k_count, w, c, at):
     """``sum(u)`` and ``sum(w * u**2)`` for ``u = e[base:base + K]`` with ``u[c] = at``.
 
-    ``c = -1`` replaces nothing. Summed in the order of :func:`_row_sum`
-    (two independent chains), so a row whose entry ``c`` was set to 0 in
-    ``e`` and one where it is replaced by 0 give the same sums.
+    ``c = -1`` replaces nothing; ``w`` None: all weights 1. Summed in the
+    order of :func:`_row_sum` (two independent chains), so a row whose
+    entry ``c`` was set to 0 in ``e`` and one where it is replaced by 0 give
+    the same sums.
     """
+    one = _typed(e, 1.0)
     if k_count < _LONG_ROW:
         total = squares = _typed(e, 0.0)
         for k in range(k_count):
             v = at if k == c else e[base + k]
             total += v
-            squares += w[k] * v * v
+            squares += _weight(w, k, one) * v * v
         return total, squares
     s0 = s1 = s2 = s3 = _typed(e, 0.0)
     t0 = t1 = t2 = t3 = _typed(e, 0.0)
@@ -361,15 +378,15 @@ def _row_sums_and_squares(e, base, k_count, w, c, at):
         s1 += v1
         s2 += v2
         s3 += v3
-        t0 += w[k] * v0 * v0
-        t1 += w[k + 1] * v1 * v1
-        t2 += w[k + 2] * v2 * v2
-        t3 += w[k + 3] * v3 * v3
+        t0 += _weight(w, k, one) * v0 * v0
+        t1 += _weight(w, k + 1, one) * v1 * v1
+        t2 += _weight(w, k + 2, one) * v2 * v2
+        t3 += _weight(w, k + 3, one) * v3 * v3
         k += 4
     while k < k_count:
         v0 = at if k == c else e[base + k]
         s0 += v0
-        t0 += w[k] * v0 * v0
+        t0 += _weight(w, k, one) * v0 * v0
         k += 1
     return (s0 + s1) + (s2 + s3), (t0 + t1) + (t2 + t3)
 
@@ -383,9 +400,10 @@ def _scaled_squares(e, base, k_count, w, c, at, inv):
     normalised first, each term is at most ``w``.
     """
     squares = _typed(e, 0.0)
+    one = _typed(e, 1.0)
     for k in range(k_count):
         v = (at if k == c else e[base + k]) * inv
-        squares += w[k] * v * v
+        squares += _weight(w, k, one) * v * v
     return squares
 
 
@@ -527,10 +545,23 @@ def _class_weights(class_w, i, out):
     """``out`` <- row ``i`` of per-class weights with 0 (all 1), 1 or n rows.
 
     Writes only when the row changes: loops then read ``out`` without branches.
+    Entries of ``out`` past the K classes are left as they are.
     """
     if class_w.shape[0] > 1 or i == 0:
-        for k in range(out.shape[0]):
+        for k in range(out.shape[0] if class_w.shape[0] == 0 else class_w.shape[1]):
             out[k] = 1 if class_w.shape[0] == 0 else class_w[min(i, class_w.shape[0] - 1), k]
+
+
+def _flat_if_c(a):
+    """``a`` as a flat view if it is C-ordered, else an empty array. Compiled code only."""
+    raise NotImplementedError("only callable from compiled code")
+
+
+@overload(_flat_if_c)
+def _flat_if_c_overload(a):
+    if a.layout == "C":
+        return lambda a: a.reshape(-1)
+    return lambda a: np.empty(0, dtype=a.dtype)
 
 
 # Absent arguments for _check_shapes (module constants: frozen into the kernels).
@@ -631,15 +662,20 @@ def xent_soft(z, probs, class_w, row_w, grad, hess, scale, floor, check):
 
 
 @njit(inline="always", **_JIT)
-def _brier_terms(p, w, r, s, q, exact):
-    """Gradient and Hessian diagonal of one entry, before the factor 2 (row weight)."""
+def _brier_exact_terms(p, w, r, s, q):
+    """Gradient and exact Hessian diagonal of one entry, before the factor 2 (row weight)."""
     one = _typed(p, 1.0)
     two = _typed(p, 2.0)
-    if exact:
-        d = p * ((one - two * p) * (r - s + w * p) + p * q)
-    else:
-        d = p * p * max(w * (one - two * p) + q, _typed(p, 0.0))  # WeightedBrier._clamp_note
-    return p * (r - s), d
+    return p * (r - s), p * ((one - two * p) * (r - s + w * p) + p * q)
+
+
+@njit(inline="always", **_JIT)
+def _brier_gn_terms(p, w, r, s, q, factor, scale, floor):
+    """Gradient and scaled, floored Gauss-Newton diagonal of one entry (row factor included)."""
+    one = _typed(p, 1.0)
+    two = _typed(p, 2.0)
+    d = p * p * max(w * (one - two * p) + q, _typed(p, 0.0))  # WeightedBrier._clamp_note
+    return factor * (p * (r - s)), max(factor * d * scale, floor)
 
 
 # Without fused multiply-adds: the Gauss-Newton diagonal cancels where
@@ -650,22 +686,183 @@ _BRIER_JIT = {"nogil": True, "cache": True}
 
 
 @njit(**_BRIER_JIT)
-def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, check):
+def _brier_id_rows_exact(
+    e, at_labels, labels, i0, rows, class_w, row_w, loss_scale, grad, hess, scale, floor, wk
+):
+    """Rows ``i0 .. i0 + rows`` of :func:`brier` for class ids, exact Hessian diagonal.
+
+    From a chunk's exponentials whose label entries are 0, set aside in
+    ``at_labels`` (:func:`_set_aside_labels`). r = w (p - y), Q = sum w p^2,
+    S = sum p r.
+    """
+    k_count = grad.shape[1]
+    for i in range(rows):
+        row = i0 + i
+        base = i * k_count
+        _class_weights(class_w, row, wk)
+        rw = loss_scale * (row_w[row] if row_w.shape[0] > 0 else 1.0)
+        factor = _typed(e, 2.0 * rw)
+        c = labels[i]
+        # The label entry of e is 0 here: sums over the other classes, then
+        # the label's terms, without cancelling (1 - p_c = other / total).
+        at_label = at_labels[i]
+        other, squares = _row_sums_and_squares(e, base, k_count, wk, -1, at_label)
+        inv = _typed(e, 1.0) / (other + at_label)
+        p_c = at_label * inv
+        r_c = -wk[c] * (other * inv)  # w_c (p_c - 1)
+        q_other = squares * inv * inv
+        if not squares < np.inf:  # overflowed: see _scaled_squares
+            q_other = _scaled_squares(e, base, k_count, wk, -1, at_label, inv)
+        q = q_other + wk[c] * p_c * p_c
+        s = q_other + p_c * r_c
+        # The other classes (r = w p), then the label's entries.
+        for k in range(k_count):
+            p = e[base + k] * inv
+            g, d = _brier_exact_terms(p, wk[k], wk[k] * p, s, q)
+            grad[row, k] = factor * g
+            hess[row, k] = max(factor * d * scale, floor)
+        g, d = _brier_exact_terms(p_c, wk[c], r_c, s, q)
+        grad[row, c] = factor * g
+        hess[row, c] = max(factor * d * scale, floor)
+
+
+@njit(**_BRIER_JIT)
+def _brier_id_rows_gn(
+    e, at_labels, labels, i0, rows, class_w, row_w, loss_scale, grad, hess, scale, floor, wk, sum_w
+):
+    """As :func:`_brier_id_rows_exact`, Gauss-Newton diagonal (:func:`_brier_gn_terms`).
+
+    The row terms are written out in both, not in a shared inlined helper:
+    numba then kept its references on the arrays passed to it in the row
+    loop (atomic updates, about twice the time).
+
+    ``wk`` (the row's class weights) and ``e`` have ``64 // e.itemsize``
+    entries to spare (``wk`` holding ones there). ``sum_w`` is ``wk``, or
+    None without class weights: the row sums and the entries then skip them
+    (a weight 1 multiplies exactly: the same bits).
+    """
+    k_count = grad.shape[1]
+    one = _typed(e, 1.0)
+    # C-ordered outputs: each row's loop runs over whole vectors of 64 bytes
+    # (no scalar leftovers), past the row's end into the next row, which
+    # overwrites those entries (it comes later); e and wk are padded for it.
+    # Only the last rows, without a next row, stop at K.
+    lanes = 64 // e.itemsize
+    k_pad = (k_count + lanes - 1) // lanes * lanes
+    g_flat = _flat_if_c(grad)
+    h_flat = _flat_if_c(hess)
+    flat_end = min(g_flat.shape[0], h_flat.shape[0])  # 0 unless both are C-ordered
+    for i in range(rows):
+        row = i0 + i
+        base = i * k_count
+        _class_weights(class_w, row, wk)
+        rw = loss_scale * (row_w[row] if row_w.shape[0] > 0 else 1.0)
+        factor = _typed(e, 2.0 * rw)
+        c = labels[i]
+        at_label = at_labels[i]
+        other, squares = _row_sums_and_squares(e, base, k_count, sum_w, -1, at_label)
+        inv = _typed(e, 1.0) / (other + at_label)
+        p_c = at_label * inv
+        w_c = _weight(sum_w, c, one)
+        r_c = -w_c * (other * inv)  # w_c (p_c - 1)
+        q_other = squares * inv * inv
+        if not squares < np.inf:  # overflowed: see _scaled_squares
+            q_other = _scaled_squares(e, base, k_count, wk, -1, at_label, inv)
+        q = q_other + w_c * p_c * p_c
+        s = q_other + p_c * r_c
+        # The other classes (r = w p), then the label's entries.
+        g_c, h_c = _brier_gn_terms(p_c, w_c, r_c, s, q, factor, scale, floor)
+        out = row * k_count
+        if out + k_pad <= flat_end:
+            # Unsigned indices: numba then adds no wraparound of negative ones.
+            e_at = np.uintp(base)
+            out_at = np.uintp(out)
+            for k in range(k_pad):
+                p = e[e_at + np.uintp(k)] * inv
+                w = _weight(sum_w, k, one)
+                g, h = _brier_gn_terms(p, w, w * p, s, q, factor, scale, floor)
+                g_flat[out_at + np.uintp(k)] = g
+                h_flat[out_at + np.uintp(k)] = h
+            g_flat[out_at + np.uintp(c)] = g_c
+            h_flat[out_at + np.uintp(c)] = h_c
+        else:
+            for k in range(k_count):
+                p = e[base + k] * inv
+                w = _weight(sum_w, k, one)
+                g, h = _brier_gn_terms(p, w, w * p, s, q, factor, scale, floor)
+                grad[row, k] = g
+                hess[row, k] = h
+            grad[row, c] = g_c
+            hess[row, c] = h_c
+
+
+@njit(**_BRIER_JIT)
+def _brier_soft_rows(
+    e, probs, i0, rows, class_w, row_w, loss_scale, exact, grad, hess, scale, floor, wk, yk
+):
+    """Rows ``i0 .. i0 + rows`` of :func:`brier` for soft labels, from a chunk's exponentials."""
+    k_count = grad.shape[1]
+    one = _typed(e, 1.0)
+    zero = _typed(e, 0.0)
+    for i in range(rows):
+        row = i0 + i
+        base = i * k_count
+        _class_weights(class_w, row, wk)
+        rw = loss_scale * (row_w[row] if row_w.shape[0] > 0 else 1.0)
+        factor = _typed(e, 2.0 * rw)
+        # Q as for class ids, taking the most probable label as the label
+        # (the first one of equals): one-hot soft labels then give exactly
+        # the probabilities and Q of the same class ids.
+        c = 0
+        for k in range(k_count):
+            yk[k] = probs[row, k]
+            c = k if yk[k] > yk[c] else c
+        at_label = e[base + c]
+        other, squares = _row_sums_and_squares(e, base, k_count, wk, c, zero)
+        inv = one / (other + at_label)
+        p_c = at_label * inv
+        q_other = squares * inv * inv
+        if not squares < np.inf:  # overflowed: see _scaled_squares
+            q_other = _scaled_squares(e, base, k_count, wk, c, zero, inv)
+        q = q_other + wk[c] * p_c * p_c
+        s = zero
+        for k in range(k_count):
+            p = e[base + k] * inv
+            s += p * (wk[k] * (p - yk[k]))
+        if exact:
+            for k in range(k_count):
+                p = e[base + k] * inv
+                r = wk[k] * (p - yk[k])
+                g, d = _brier_exact_terms(p, wk[k], r, s, q)
+                grad[row, k] = factor * g
+                hess[row, k] = max(factor * d * scale, floor)
+        else:
+            for k in range(k_count):
+                p = e[base + k] * inv
+                r = wk[k] * (p - yk[k])
+                g, h = _brier_gn_terms(p, wk[k], r, s, q, factor, scale, floor)
+                grad[row, k] = g
+                hess[row, k] = h
+
+
+@njit(**_BRIER_JIT)
+def brier(z, codes, probs, class_w, row_w, loss_scale, exact, grad, hess, scale, floor, check):
     """Weighted Brier score on softmax outputs; Gauss-Newton or exact diagonal.
 
     Labels are class ids ``codes`` when ``codes`` is not empty, else the
-    soft labels ``probs``. ``class_w`` and ``row_w`` as in ``xent_soft``.
+    soft labels ``probs``. ``class_w`` and ``row_w`` as in ``xent_soft``;
+    ``loss_scale`` (float64) multiplies the row weights.
     """
     n, k_count = z.shape
     _check_shapes(z, grad, hess, codes, probs, class_w, row_w)
     hard = codes.shape[0] > 0
     if n > 0 and not hard and (probs.shape[0] != n or probs.shape[1] != k_count):
         raise ValueError("kernel labels must be class ids or soft labels, one row per margin row")
-    one = _typed(z, 1.0)
     chunk = _chunk_rows(k_count)
-    e = np.empty(chunk * k_count, dtype=z.dtype)
+    lanes = 64 // z.itemsize  # e and wk to spare for _brier_id_rows
+    e = np.zeros(chunk * k_count + lanes, dtype=z.dtype)
     buf = np.empty(chunk * k_count, dtype=z.dtype)
-    wk = np.empty(k_count, dtype=z.dtype)
+    wk = np.ones(k_count + lanes, dtype=z.dtype)  # the row's class weights
     yk = np.zeros(k_count, dtype=z.dtype)  # the row's soft labels
     at_labels = np.zeros(chunk, dtype=z.dtype)
     labels = np.zeros(chunk, dtype=np.intp)
@@ -679,75 +876,30 @@ def brier(z, codes, probs, class_w, row_w, exact, grad, hess, scale, floor, chec
             bad = _set_aside_labels(e, codes, i0, rows, k_count, at_labels, labels)
             if bad >= 0:
                 return -1, bad_out, i0 + bad
-        for i in range(rows):
-            row = i0 + i
-            base = i * k_count
-            _class_weights(class_w, row, wk)
-            factor = _typed(z, 2.0 * (row_w[row] if row_w.shape[0] > 0 else 1.0))
-            # r = w (p - y), Q = sum w p^2, S = sum p r.
-            if hard:
-                # The label entry of e is 0 here: sums over the other classes,
-                # then the label's terms, without cancelling (1 - p_c = other / total).
-                c = labels[i]
-                at_label = at_labels[i]
-                other, squares = _row_sums_and_squares(e, base, k_count, wk, -1, at_label)
-                inv = one / (other + at_label)
-                p_c = at_label * inv
-                r_c = -wk[c] * (other * inv)  # w_c (p_c - 1)
-                q_other = squares * inv * inv
-                if not squares < np.inf:  # overflowed: see _scaled_squares
-                    q_other = _scaled_squares(e, base, k_count, wk, -1, at_label, inv)
-                q = q_other + wk[c] * p_c * p_c
-                s = q_other + p_c * r_c
-                if exact:
-                    for k in range(k_count):
-                        p = e[base + k] * inv
-                        g, d = _brier_terms(p, wk[k], wk[k] * p, s, q, True)
-                        grad[row, k] = factor * g
-                        hess[row, k] = max(factor * d * scale, floor)
-                else:
-                    for k in range(k_count):
-                        p = e[base + k] * inv
-                        g, d = _brier_terms(p, wk[k], wk[k] * p, s, q, False)
-                        grad[row, k] = factor * g
-                        hess[row, k] = max(factor * d * scale, floor)
-                g, d = _brier_terms(p_c, wk[c], r_c, s, q, exact)
-                grad[row, c] = factor * g
-                hess[row, c] = max(factor * d * scale, floor)
-                continue
-            # Q as for class ids, taking the most probable label as the label
-            # (the first one of equals): one-hot soft labels then give exactly
-            # the probabilities and Q of the same class ids.
-            c = 0
-            for k in range(k_count):
-                yk[k] = probs[row, k]
-                c = k if yk[k] > yk[c] else c
-            at_label = e[base + c]
-            other, squares = _row_sums_and_squares(e, base, k_count, wk, c, _typed(z, 0.0))
-            inv = one / (other + at_label)
-            p_c = at_label * inv
-            q_other = squares * inv * inv
-            if not squares < np.inf:  # overflowed: see _scaled_squares
-                q_other = _scaled_squares(e, base, k_count, wk, c, _typed(z, 0.0), inv)
-            q = q_other + wk[c] * p_c * p_c
-            s = _typed(z, 0.0)
-            for k in range(k_count):
-                p = e[base + k] * inv
-                s += p * (wk[k] * (p - yk[k]))
+            args = (e, at_labels, labels, i0, rows, class_w, row_w, loss_scale)
             if exact:
-                for k in range(k_count):
-                    p = e[base + k] * inv
-                    r = wk[k] * (p - yk[k])
-                    g, d = _brier_terms(p, wk[k], r, s, q, True)
-                    grad[row, k] = factor * g
-                    hess[row, k] = max(factor * d * scale, floor)
+                _brier_id_rows_exact(*args, grad, hess, scale, floor, wk)
+            elif class_w.shape[0] == 0:  # no class weights
+                _brier_id_rows_gn(*args, grad, hess, scale, floor, wk, None)
             else:
-                for k in range(k_count):
-                    p = e[base + k] * inv
-                    r = wk[k] * (p - yk[k])
-                    g, d = _brier_terms(p, wk[k], r, s, q, False)
-                    grad[row, k] = factor * g
-                    hess[row, k] = max(factor * d * scale, floor)
+                _brier_id_rows_gn(*args, grad, hess, scale, floor, wk, wk)
+        else:
+            _brier_soft_rows(
+                e,
+                probs,
+                i0,
+                rows,
+                class_w,
+                row_w,
+                loss_scale,
+                exact,
+                grad,
+                hess,
+                scale,
+                floor,
+                wk,
+                yk,
+            )
         if check and bad_out < 0:
             bad_out = _first_nonfinite_row(grad, hess, i0, rows)
     return -1, bad_out, -1

@@ -284,7 +284,9 @@ def test_kernels_report_the_first_out_of_range_id_and_never_read_beyond(seed):
     one, minus_inf = np.float64(1.0), np.float64(-np.inf)
     got = kernels.xent_hard(z, codes, empty1, grad, hess, one, minus_inf, True)
     assert got[2] == bad_rows[0] and got[0] == -1
-    got = kernels.brier(z, codes, empty2, empty2, empty1, True, grad, hess, one, minus_inf, True)
+    got = kernels.brier(
+        z, codes, empty2, empty2, empty1, 1.0, True, grad, hess, one, minus_inf, True
+    )
     assert got[2] == bad_rows[0] and got[0] == -1
 
 
@@ -296,6 +298,7 @@ def test_kernels_refuse_arguments_of_inconsistent_shapes():
     e1, e2 = _ro(np.empty(0)), _ro(np.empty((0, 0)))
     one, minus_inf = np.float64(1.0), np.float64(-np.inf)
     codes = _ro(np.zeros(n, dtype=np.intp))
+    no_codes = _ro(np.zeros(0, dtype=np.intp))
     cases = [
         lambda: kernels.xent_hard(z, codes[:5], e1, grad, hess, one, minus_inf, False),
         lambda: kernels.xent_hard(z, codes, _ro(np.ones(5)), grad, hess, one, minus_inf, False),
@@ -313,10 +316,10 @@ def test_kernels_refuse_arguments_of_inconsistent_shapes():
             z, _ro(np.ones((n, k))), e2, _ro(np.ones(n - 1)), grad, hess, one, minus_inf, False
         ),
         lambda: kernels.brier(
-            z, _ro(np.zeros(0, dtype=np.intp)), e2, e2, e1, True, grad, hess, one, minus_inf, False
+            z, no_codes, e2, e2, e1, 1.0, True, grad, hess, one, minus_inf, False
         ),
         lambda: kernels.brier(
-            z, codes, e2, e2, _ro(np.ones(3)), True, grad, hess, one, minus_inf, False
+            z, codes, e2, e2, _ro(np.ones(3)), 1.0, True, grad, hess, one, minus_inf, False
         ),
     ]
     no_columns = _ro(np.zeros((n, 0)))

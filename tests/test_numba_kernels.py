@@ -32,7 +32,7 @@ def _run(kind, z, codes, probs, dtype):
         got = kernels.xent_soft(z, probs, e2, e1, grad, hess, one, minus_inf, True)
     else:
         got = kernels.brier(
-            z, codes, e2, e2, e1, kind == "brier_exact", grad, hess, one, minus_inf, True
+            z, codes, e2, e2, e1, 1.0, kind == "brier_exact", grad, hess, one, minus_inf, True
         )
     return grad, hess, got
 
@@ -117,7 +117,9 @@ def test_brier_class_ids_and_one_hot_labels_give_the_same_gauss_newton_hessian(k
     out = []
     for ids, probs in ((codes, e2), (empty_codes, one_hot)):
         grad, hess = np.empty((n, k), dtype=dtype), np.empty((n, k), dtype=dtype)
-        got = kernels.brier(z, ids, probs, class_w, row_w, False, grad, hess, one, minus_inf, False)
+        got = kernels.brier(
+            z, ids, probs, class_w, row_w, 1.0, False, grad, hess, one, minus_inf, False
+        )
         assert got == (-1, -1, -1)
         out.append((grad, hess))
     np.testing.assert_array_equal(out[0][1], out[1][1])
@@ -147,3 +149,32 @@ def test_brier_with_large_weights_near_the_unshifted_bound_matches_numpy(
         assert np.all(np.isfinite(a))
         scale = np.abs(b).max(axis=1, keepdims=True)
         assert np.all(np.abs(a - b) <= 64 * np.finfo(dtype).eps * scale)
+
+
+@pytest.mark.parametrize("k", [1, 2, 7, 8, 9, 10, 16, 17, 40])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weights", ["none", "one row", "per row"])
+def test_brier_gauss_newton_does_not_depend_on_the_output_layout(k, dtype, weights):
+    # C-ordered outputs are computed in whole vectors, each row running into
+    # the next one (which overwrites those entries); other layouts stop at K.
+    # The same arithmetic per entry: the same bits, the last row included.
+    rng = np.random.default_rng(k)
+    n = 1000 // k + 77  # several chunks, the last one partial
+    z = _ro(rng.normal(scale=3.0, size=(n, k)).astype(dtype))
+    codes = _ro(rng.integers(0, k, n).astype(np.intp))
+    rows_w = {"none": 0, "one row": 1, "per row": n}[weights]
+    class_w = _ro(rng.uniform(0.1, 5.0, size=(rows_w, k)))
+    row_w = _ro(rng.uniform(0.5, 2.0, size=n))
+    e2 = _ro(np.empty((0, 0)))
+    scale, floor = dtype(1.5), dtype(1e-30)
+    out = []
+    for order in ("C", "F"):
+        grad = np.full((n, k), np.nan, dtype=dtype, order=order)
+        hess = np.full((n, k), np.nan, dtype=dtype, order=order)
+        got = kernels.brier(
+            z, codes, e2, class_w, row_w, 1.0, False, grad, hess, scale, floor, True
+        )
+        assert got == (-1, -1, -1)
+        out.append((grad, hess))
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])

@@ -367,18 +367,14 @@ class WeightedBrier(BaseObjective):
         np.multiply(pf, t, out=grad)  # grad = 2 p (r - S), overwriting p
 
     def _kernel_block(self, kernels, blk, grad, hess, scale, floor, check, params):
-        # The kernel multiplies loss terms by the row weight: the loss scale goes there.
-        row_w = blk.row_w
-        loss_scale = float(params.loss_scale)
-        if loss_scale != 1.0:
-            b = blk.z.shape[0]
-            row_w = np.full(b, loss_scale) if row_w is None else loss_scale * row_w
+        # The kernel multiplies the loss scale into each row's weight (1 without).
         return kernels.brier(
             _read_only(blk.z),
             _NO_CODES if blk.codes is None else _read_only(blk.codes),
             _float64(blk.probs, _NO_CLASS_W),
             _float64(blk.class_w, _NO_CLASS_W),
-            _float64(row_w, _NO_ROW_W),
+            _float64(blk.row_w, _NO_ROW_W),
+            float(params.loss_scale),
             params.hessian == "exact",
             grad,
             hess,
