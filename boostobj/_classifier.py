@@ -20,7 +20,6 @@ from ._engine import (
     check_objective,
     engine_hessian_factor,
     with_engine_threads,
-    with_hessian_factor,
 )
 from .objectives import BaseObjective, SoftmaxCrossEntropy
 
@@ -30,17 +29,17 @@ def classifier_objective(objective: BaseObjective | None) -> BaseObjective:
     return SoftmaxCrossEntropy() if objective is None else check_objective(objective, "objective")
 
 
-def on_engine_hessian_of_fit(
+def checked_engine_hessian(
     obj: BaseObjective, engine: str, n_classes: int, engine_hessian: Any
-) -> BaseObjective:
-    """``obj`` with the engine's Hessian factor for ``n_classes`` if ``engine_hessian``.
+) -> bool:
+    """A Classifier's ``engine_hessian``, checked; the adapters apply it each round.
 
     Warns when the objective carries a ``hessian_scale`` of its own, which
-    the factor multiplies: the usual way to match an engine through the
-    adapters, and twice the intended factor in a Classifier.
+    the engine's factor multiplies: the usual way to match an engine
+    through the adapters, and twice the intended factor in a Classifier.
     """
     if not check_engine_hessian(engine_hessian):
-        return obj
+        return False
     factor = engine_hessian_factor(engine, n_classes, n_classes == 2)
     if factor != 1.0 and obj.hessian_scale != 1.0:
         warnings.warn(
@@ -51,7 +50,7 @@ def on_engine_hessian_of_fit(
             UserWarning,
             stacklevel=3,
         )
-    return with_hessian_factor(obj, factor)
+    return True
 
 
 def on_engine_threads(

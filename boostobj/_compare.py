@@ -21,7 +21,6 @@ from ._compare_data import (
     log_loss,
     reliability_curve,
 )
-from ._engine import engine_hessian_factor, with_hessian_factor
 from ._validation import BLOCK_ELEMENTS
 from .objectives import BaseObjective, SoftmaxCrossEntropy, WeightedBrier
 
@@ -213,7 +212,7 @@ def train_xgboost(
             dtrain,
             settings.rounds,
             # The Classifier's convention: multi:softprob's Hessian factor.
-            obj=bx.objective(with_hessian_factor(obj, engine_hessian_factor("xgboost", k, False))),
+            obj=bx.objective(obj, engine_hessian=True),
             callbacks=[_xgboost_callback(progress)],
         )
         dtest = xgb.DMatrix(
@@ -247,9 +246,7 @@ def train_lightgbm(
         booster = lgb.train(
             {
                 # The Classifier's convention: multiclass's Hessian factor.
-                "objective": bl.objective(
-                    with_hessian_factor(obj, engine_hessian_factor("lightgbm", k, False))
-                ),
+                "objective": bl.objective(obj, engine_hessian=True),
                 "num_class": k,
                 "metric": "None",
                 "verbose": -1,

@@ -18,10 +18,10 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from .._classifier import (
+    checked_engine_hessian,
     class_priors,
     classifier_objective,
     eval_probabilities,
-    on_engine_hessian_of_fit,
     on_engine_threads,
 )
 from .._engine import check_class_weight_fits, check_engine_hessian
@@ -276,9 +276,12 @@ class Classifier(lgb.LGBMClassifier):
             self._objective = self._boostobj_objective()
         params = super()._process_params(stage)
         if stage == "fit":
-            # fit fixes loss_scale="prior" and the Hessian factor (_pinned).
+            # fit fixes loss_scale="prior" (_pinned) and checks engine_hessian.
             trained = getattr(self, "_pinned", None) or self._objective
-            params["objective"] = objective(self._on_engine_threads(trained))
+            params["objective"] = objective(
+                self._on_engine_threads(trained),
+                engine_hessian=getattr(self, "_engine_hessian", False),
+            )
             own = self.get_params()
             params.pop("engine_hessian", None)  # boostobj's, not LightGBM's
             for alias in _METRIC_ALIASES:
@@ -312,7 +315,7 @@ class Classifier(lgb.LGBMClassifier):
         self : Classifier
         """
         obj = self._boostobj_objective()
-        engine_hessian = check_engine_hessian(self.engine_hessian)
+        check_engine_hessian(self.engine_hessian)
         for name in ("init_score", "eval_init_score", "init_model"):
             if fit_params.get(name) is not None:
                 raise ValueError(
@@ -372,8 +375,8 @@ class Classifier(lgb.LGBMClassifier):
         if eval_set is not None:
             fit_params["eval_init_score"] = [scores(_n_rows(xv)) for xv, _ in eval_set]
             fit_params["eval_set"] = eval_set
-        pinned = obj._pin_loss_scale(targets, k, k == 2)
-        self._pinned = on_engine_hessian_of_fit(pinned, "lightgbm", k, engine_hessian)
+        self._pinned = obj._pin_loss_scale(targets, k, k == 2)
+        self._engine_hessian = checked_engine_hessian(obj, "lightgbm", k, self.engine_hessian)
         try:
             with warnings.catch_warnings():
                 # We pass eval_set on purpose: 4.7's eval_y path skips label encoding.
@@ -391,7 +394,7 @@ class Classifier(lgb.LGBMClassifier):
                     **fit_params,
                 )
         finally:
-            del self._pinned
+            del self._pinned, self._engine_hessian
         add_init_raw(self.booster_, start)
         self.init_raw_ = start
         return self

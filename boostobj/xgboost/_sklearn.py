@@ -10,10 +10,10 @@ import numpy as np
 import xgboost as xgb
 
 from .._classifier import (
+    checked_engine_hessian,
     class_priors,
     classifier_objective,
     eval_probabilities,
-    on_engine_hessian_of_fit,
     on_engine_threads,
 )
 from .._engine import check_class_weight_fits, check_engine_hessian
@@ -77,9 +77,10 @@ class _OnProbabilities:
 class _FitObjective:
     """The objective of one :meth:`Classifier.fit`: targets validated once, at its start."""
 
-    def __init__(self, obj: BaseObjective, targets: Targets) -> None:
+    def __init__(self, obj: BaseObjective, targets: Targets, engine_hessian: bool) -> None:
         self.obj = obj
         self.targets = targets
+        self.engine_hessian = engine_hessian
 
     def __call__(
         self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None = None
@@ -89,7 +90,7 @@ class _FitObjective:
                 f"the objective was set up for {self.targets.n_samples} training rows, "
                 f"XGBoost passed {np.shape(y_true)[0]}"
             )
-        return _grad_hess(self.obj, self.targets, y_pred)
+        return _grad_hess(self.obj, self.targets, y_pred, self.engine_hessian)
 
 
 class Classifier(xgb.XGBClassifier):
@@ -228,7 +229,7 @@ class Classifier(xgb.XGBClassifier):
         self
         """
         obj = self._boostobj_objective()
-        engine_hessian = check_engine_hessian(self.engine_hessian)
+        check_engine_hessian(self.engine_hessian)
         labels = np.asarray(y)
         if labels.ndim != 1:
             raise ValueError(
@@ -275,9 +276,9 @@ class Classifier(xgb.XGBClassifier):
         # XGBoost's own name wins over n_jobs, as in XGBoost.
         # loss_scale="prior" is fixed on the whole training set: one scale for every round.
         pinned = obj._pin_loss_scale(targets, n_classes, n_classes == 2)
-        trained = on_engine_hessian_of_fit(pinned, "xgboost", n_classes, engine_hessian)
-        run = on_engine_threads(trained, self.get_params(), ("nthread",), self.n_jobs)
-        self.objective = _FitObjective(run, targets)
+        engine_hessian = checked_engine_hessian(pinned, "xgboost", n_classes, self.engine_hessian)
+        run = on_engine_threads(pinned, self.get_params(), ("nthread",), self.n_jobs)
+        self.objective = _FitObjective(run, targets, engine_hessian)
         if self.eval_metric is None:
             self.eval_metric = _SklearnMetric(run)
         elif callable(self.eval_metric):
