@@ -2,9 +2,8 @@
 
 The objective they train, its thread count from the engine's settings, the
 class priors they start from, and the probabilities their evaluation
-callables receive. How each reads
-and checks ``y`` stays with its engine: LightGBM's encodes any labels,
-XGBoost's requires the class ids 0..K-1.
+callables receive. How each reads and checks ``y`` stays with its engine:
+LightGBM's encodes any labels, XGBoost's requires the class ids 0..K-1.
 """
 
 from __future__ import annotations

@@ -133,7 +133,7 @@ class Classifier(xgb.XGBClassifier):
         ``SoftmaxCrossEntropy()`` grows the built-in's trees. On digits at
         XGBoost's defaults it took ``WeightedBrier()``'s held-out Brier
         score from 8.1% behind the built-in's to 2.3% behind
-        (``benchmarks/xgboost_digits.py``). The factor multiplies the
+        (``benchmarks/brier_quality.py --engine-hessian on off``). The factor multiplies the
         objective's own ``hessian_scale`` (a warning says so when that is
         not 1). False trains on the objective's own Hessian: steps twice as
         long.
