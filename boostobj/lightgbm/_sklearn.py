@@ -24,7 +24,7 @@ from .._classifier import (
     eval_probabilities,
     on_engine_threads,
 )
-from .._engine import check_class_weight_fits, check_engine_hessian
+from .._engine import check_class_weight_fits
 from .._validation import Targets
 from ..objectives import BaseObjective, SoftmaxCrossEntropy
 from ._callables import _SklearnMetric, objective, sklearn_metric
@@ -315,7 +315,6 @@ class Classifier(lgb.LGBMClassifier):
         self : Classifier
         """
         obj = self._boostobj_objective()
-        check_engine_hessian(self.engine_hessian)
         for name in ("init_score", "eval_init_score", "init_model"):
             if fit_params.get(name) is not None:
                 raise ValueError(

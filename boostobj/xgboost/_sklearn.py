@@ -16,7 +16,7 @@ from .._classifier import (
     eval_probabilities,
     on_engine_threads,
 )
-from .._engine import check_class_weight_fits, check_engine_hessian
+from .._engine import check_class_weight_fits
 from .._engine import check_objective as _check_objective
 from .._validation import Targets
 from ..objectives import BaseObjective
@@ -229,7 +229,6 @@ class Classifier(xgb.XGBClassifier):
         self
         """
         obj = self._boostobj_objective()
-        check_engine_hessian(self.engine_hessian)
         labels = np.asarray(y)
         if labels.ndim != 1:
             raise ValueError(
