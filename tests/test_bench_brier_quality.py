@@ -164,3 +164,37 @@ def test_loss_scale_option(bench):
     for bad in ("engine", "none", "0", "x"):
         with pytest.raises(argparse.ArgumentTypeError, match="scale"):
             bench.check_loss_scale(bad)
+
+
+def test_several_seeds_are_averaged_and_each_is_shown(bench):
+    def row(model, seed, fold, brier):
+        scores = dict.fromkeys(bench.METRICS, 0.5) | {"dist": np.nan, "kl": np.nan}
+        key = {"dataset": "digits", "engine": "xgboost", "protocol": "early", "rule": "-"}
+        return {
+            **key,
+            **scores,
+            "model": model,
+            "seed": seed,
+            "fold": fold,
+            "brier": brier,
+            "rounds": 10,
+            "scale": 1.0,
+            "seconds": 0.0,
+        }
+
+    rows = [
+        row("built-in", 0, 0, 0.10), row("built-in", 0, 1, 0.10),
+        row("WeightedBrier", 0, 0, 0.11), row("WeightedBrier", 0, 1, 0.11),
+        row("built-in", 1, 0, 0.20), row("built-in", 1, 1, 0.20),
+        row("WeightedBrier", 1, 0, 0.18), row("WeightedBrier", 1, 1, 0.18),
+    ]  # fmt: skip
+    summary = {r["model"]: r for r in bench.summarise(rows)}
+    brier = summary["WeightedBrier"]
+    assert (brier["n_folds"], brier["n_seeds"]) == (2, 2)
+    assert brier["brier"] == pytest.approx(0.145)
+    # Each seed against its own built-in: +10% on seed 0, -10% on seed 1.
+    np.testing.assert_allclose(brier["per_seed"], [0.10, -0.10])
+    np.testing.assert_allclose(summary["built-in"]["per_seed"], [0.0, 0.0])
+    out = bench.tables(list(summary.values()))
+    assert "### digits, xgboost, early (2 folds x 2 seeds)" in out
+    assert "| -3.3% | +10.0% -10.0% |" in out  # the mean of all folds, then each seed
