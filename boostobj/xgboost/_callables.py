@@ -14,6 +14,7 @@ import numpy as np
 import xgboost as xgb
 
 from .._engine import (
+    OutputBuffers,
     check_class_weight_fits,
     check_engine_hessian,
     engine_float32,
@@ -59,11 +60,20 @@ def _check_fit(obj: BaseObjective, targets: Targets, predt: Any) -> np.ndarray:
 
 
 def _grad_hess(
-    obj: BaseObjective, targets: Targets, predt: Any, engine_hessian: bool = False
+    obj: BaseObjective,
+    targets: Targets,
+    predt: Any,
+    engine_hessian: bool = False,
+    outputs: OutputBuffers | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     raw = _check_fit(obj, targets, predt)
     obj = on_engine_hessian(obj, "xgboost", raw, engine_hessian)
-    grad, hess = obj.grad_hess(targets, raw)
+    if outputs is None:
+        grad, hess = obj.grad_hess(targets, raw)
+    else:
+        # Computed in raw's dtype and rounded once into the float32 pair.
+        grad, hess = outputs.take(raw.shape, "C")
+        obj.grad_hess(targets, raw, grad_out=grad, hess_out=hess)
     # XGBoost stores gradient pairs in float32; float16 and bool would be garbage.
     return engine_float32(obj, grad, hess)
 
@@ -87,6 +97,8 @@ class _PerDMatrix:
     def __init__(self, obj: BaseObjective) -> None:
         self.obj = _check_objective(obj)
         self._targets: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        # Each training DMatrix's gradient and Hessian pair, freed with it.
+        self._outputs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def _targets_of(self, dmat: Any) -> Targets:
         targets = self._targets.get(dmat) if isinstance(dmat, xgb.DMatrix) else None
@@ -95,7 +107,15 @@ class _PerDMatrix:
             self._targets[dmat] = targets
         return targets
 
-    # The cache is not picklable and belongs to this process's DMatrix objects.
+    def _outputs_of(self, dmat: Any) -> OutputBuffers | None:
+        if not isinstance(dmat, xgb.DMatrix):
+            return None
+        outputs = self._outputs.get(dmat)
+        if outputs is None:
+            outputs = self._outputs.setdefault(dmat, OutputBuffers())
+        return outputs
+
+    # The caches are not picklable and belong to this process's DMatrix objects.
     def __getstate__(self) -> dict[str, Any]:
         return {"obj": self.obj}
 
@@ -124,7 +144,9 @@ class _Objective(_PerDMatrix):
         return f"boostobj.xgboost.objective({self.obj!r}{shown})"
 
     def __call__(self, predt: np.ndarray, dtrain: Any) -> tuple[np.ndarray, np.ndarray]:
-        return _grad_hess(self.obj, self._targets_of(dtrain), predt, self.engine_hessian)
+        targets = self._targets_of(dtrain)
+        outputs = self._outputs_of(dtrain)
+        return _grad_hess(self.obj, targets, predt, self.engine_hessian, outputs)
 
 
 class _Metric(_PerDMatrix):

@@ -16,7 +16,7 @@ from .._classifier import (
     eval_probabilities,
     on_engine_threads,
 )
-from .._engine import check_class_weight_fits
+from .._engine import OutputBuffers, check_class_weight_fits
 from .._engine import check_objective as _check_objective
 from .._validation import Targets
 from ..objectives import BaseObjective
@@ -81,6 +81,7 @@ class _FitObjective:
         self.obj = obj
         self.targets = targets
         self.engine_hessian = engine_hessian
+        self.outputs = OutputBuffers()  # one pair for every round of this fit
 
     def __call__(
         self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None = None
@@ -90,7 +91,7 @@ class _FitObjective:
                 f"the objective was set up for {self.targets.n_samples} training rows, "
                 f"XGBoost passed {np.shape(y_true)[0]}"
             )
-        return _grad_hess(self.obj, self.targets, y_pred, self.engine_hessian)
+        return _grad_hess(self.obj, self.targets, y_pred, self.engine_hessian, self.outputs)
 
 
 class Classifier(xgb.XGBClassifier):
