@@ -97,8 +97,6 @@ class _PerDMatrix:
     def __init__(self, obj: BaseObjective) -> None:
         self.obj = _check_objective(obj)
         self._targets: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        # Each training DMatrix's gradient and Hessian pair, freed with it.
-        self._outputs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def _targets_of(self, dmat: Any) -> Targets:
         targets = self._targets.get(dmat) if isinstance(dmat, xgb.DMatrix) else None
@@ -106,14 +104,6 @@ class _PerDMatrix:
             targets = _dmatrix_targets(dmat)
             self._targets[dmat] = targets
         return targets
-
-    def _outputs_of(self, dmat: Any) -> OutputBuffers | None:
-        if not isinstance(dmat, xgb.DMatrix):
-            return None
-        outputs = self._outputs.get(dmat)
-        if outputs is None:
-            outputs = self._outputs.setdefault(dmat, OutputBuffers())
-        return outputs
 
     # The caches are not picklable and belong to this process's DMatrix objects.
     def __getstate__(self) -> dict[str, Any]:
@@ -132,6 +122,16 @@ class _Objective(_PerDMatrix):
     def __init__(self, obj: BaseObjective, engine_hessian: bool = False) -> None:
         super().__init__(obj)
         self.engine_hessian = check_engine_hessian(engine_hessian)
+        # Each training DMatrix's gradient and Hessian pair, freed with it.
+        self._outputs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def _outputs_of(self, dmat: Any) -> OutputBuffers | None:
+        if not isinstance(dmat, xgb.DMatrix):
+            return None
+        outputs = self._outputs.get(dmat)
+        if outputs is None:
+            outputs = self._outputs[dmat] = OutputBuffers()
+        return outputs
 
     def __getstate__(self) -> dict[str, Any]:
         return {"obj": self.obj, "engine_hessian": self.engine_hessian}
