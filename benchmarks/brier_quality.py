@@ -229,11 +229,13 @@ def check_rule(rule: str) -> str:
 
 
 def check_loss_scale(value: str) -> str:
-    if value == "prior":
+    if value in ("prior", "adaptive"):
         return value
     rule = check_rule(value)
     if rule in ("none", "engine"):
-        raise argparse.ArgumentTypeError(f"a loss_scale is prior or a number, got {value!r}")
+        raise argparse.ArgumentTypeError(
+            f"a loss_scale is adaptive, prior or a number, got {value!r}"
+        )
     return rule
 
 
@@ -496,12 +498,15 @@ def run_fold(
             if objective != "WeightedBrier":
                 continue
             for value in cfg.loss_scales:
-                param = value if value == "prior" else float(value)
+                param = value if value in ("prior", "adaptive") else float(value)
                 start = time.perf_counter()
                 model = make_model(engine, objective, protocol, k, h, cfg.stop_on_logloss, param)
                 rounds = fit(engine, model, X, y, None, valid)
                 seconds = time.perf_counter() - start
-                scale = model.objective.prior_loss_scale(y) if value == "prior" else param
+                # "adaptive" changes every round: no one number to show.
+                scale = {"prior": model.objective.prior_loss_scale(y), "adaptive": np.nan}.get(
+                    value, param
+                )
                 proba = model.predict_proba(X_test)
                 record(protocol, name, f"loss_scale={value}", scale, proba, rounds, seconds)
     return rows
@@ -583,7 +588,8 @@ def tables(summary: list[dict]) -> str:
         lines.append("| " + " | ".join(head) + " |")
         lines.append("|" + " --- |" * len(head))
         for r in group:
-            cells = [r["model"], r["rule"], f"{r['scale']:.3g}", f"{r['rounds']:.0f}"]
+            scale = f"{r['scale']:.3g}" if np.isfinite(r["scale"]) else "per round"
+            cells = [r["model"], r["rule"], scale, f"{r['rounds']:.0f}"]
             cells += [f"{r[m]:.4f}" for m in metrics]
             cells.append(f"{100 * (r['brier'] / builtin['brier'] - 1):+.1f}%")
             if n_seeds > 1:
@@ -613,7 +619,8 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
         type=check_loss_scale,
         default=["prior"],
         dest="loss_scales",
-        help="WeightedBrier(loss_scale=...) values passed as the parameter: prior or a number",
+        help="WeightedBrier(loss_scale=...) values passed as the parameter: "
+        "adaptive, prior or a number",
     )
     parser.add_argument(
         "--engine-hessian",

@@ -903,3 +903,98 @@ def brier(z, codes, probs, class_w, row_w, loss_scale, exact, grad, hess, scale,
         if check and bad_out < 0:
             bad_out = _first_nonfinite_row(grad, hess, i0, rows)
     return -1, bad_out, -1
+
+
+@njit(**_JIT)
+def brier_traces(z, codes, probs, class_w, row_w):
+    """Cross-entropy's Hessian trace and the Gauss-Newton Brier trace, summed over rows.
+
+    What ``WeightedBrier(loss_scale="adaptive")`` divides; arguments as in
+    ``brier``. In float64 (float32 margins are widened first), without the
+    differences that cancel where ``p`` nears 1: as the numpy backend's
+    ``_block_traces``. Each chunk is transposed so that the loops run over
+    rows, which are independent, and compile to vector code.
+    """
+    n, k_count = z.shape
+    hard = codes.shape[0] > 0
+    weighted = class_w.shape[0] > 0
+    chunk = _chunk_rows(k_count)
+    wide = np.empty((chunk, k_count))
+    e = np.empty(chunk * k_count)
+    buf = np.empty(chunk * k_count)
+    et = np.empty((k_count, chunk))  # exponentials, class by class
+    wt = np.ones((k_count, chunk))  # weights, class by class
+    total = np.empty(chunk)
+    best = np.empty(chunk)
+    top = np.empty(chunk, dtype=np.intp)
+    others = np.empty(chunk)  # sum of the exponentials besides the top one
+    inv = np.empty(chunk)
+    xent = np.empty(chunk)
+    rest = np.empty(chunk)  # sum over the classes besides the top one of w p^2
+    top_w2 = np.empty(chunk)
+    gn = np.empty(chunk)
+    xent_sum = 0.0
+    gn_sum = 0.0
+    for i0 in range(0, n, chunk):
+        rows = min(chunk, n - i0)
+        for i in range(rows):
+            for j in range(k_count):
+                wide[i, j] = z[i0 + i, j]
+        if _exp_chunk(wide, 0, rows, e, buf) >= 0:
+            return np.nan, np.nan  # non-finite margins: the caller reports them
+        for i in range(rows):
+            for j in range(k_count):
+                et[j, i] = e[i * k_count + j]
+        if weighted:
+            for i in range(rows):
+                row = 0 if class_w.shape[0] == 1 else i0 + i
+                for j in range(k_count):
+                    wt[j, i] = class_w[row, j]
+        for i in range(rows):
+            total[i] = 0.0
+            best[i] = et[0, i]
+            top[i] = 0
+            others[i] = 0.0
+            xent[i] = 0.0
+            rest[i] = 0.0
+            top_w2[i] = 0.0
+            gn[i] = 0.0
+        for j in range(k_count):
+            for i in range(rows):
+                v = et[j, i]
+                total[i] += v
+                above = v > best[i]
+                best[i] = v if above else best[i]
+                top[i] = j if above else top[i]
+        for j in range(k_count):
+            for i in range(rows):
+                others[i] += 0.0 if j == top[i] else et[j, i]
+        for i in range(rows):
+            inv[i] = 1.0 / total[i]
+        for j in range(k_count):
+            for i in range(rows):
+                p = et[j, i] * inv[i]
+                is_top = j == top[i]
+                om = others[i] * inv[i] if is_top else 1.0 - p
+                xent[i] += p * om
+                w2 = wt[j, i] * p * p
+                rest[i] += 0.0 if is_top else w2
+                top_w2[i] = w2 if is_top else top_w2[i]
+        for j in range(k_count):
+            for i in range(rows):
+                p = et[j, i] * inv[i]
+                is_top = j == top[i]
+                om = others[i] * inv[i] if is_top else 1.0 - p
+                beside = rest[i] if is_top else rest[i] - wt[j, i] * p * p + top_w2[i]
+                gn[i] += p * p * (wt[j, i] * om * om + max(beside, 0.0))
+        for i in range(rows):
+            if hard:
+                mass = wt[codes[i0 + i], i]
+            else:
+                mass = 0.0
+                for j in range(k_count):
+                    mass += wt[j, i] * probs[i0 + i, j]
+            row_weight = row_w[i0 + i] if row_w.shape[0] > 0 else 1.0
+            xent_sum += row_weight * mass * xent[i]
+            gn_sum += row_weight * 2.0 * gn[i]
+    return xent_sum, gn_sum

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,6 +141,11 @@ def check_grad_hess(
     ``1e-13 * |loss|``. Each sample only depends on its own row, so a column
     of all rows is perturbed at once: 8 K evaluations in all.
 
+    ``WeightedBrier(loss_scale="adaptive")`` resolves its scale from all the
+    margins of a call; its ``grad_hess`` at ``raw`` is then compared with the
+    differences of the same objective with the scale fixed at its value at
+    ``raw`` (a copy with that number as ``loss_scale``).
+
     Parameters
     ----------
     objective : object with ``loss`` and ``grad_hess`` methods
@@ -162,8 +168,9 @@ def check_grad_hess(
         product of the sample weight (``sample_weight``, or that inside a
         :class:`~boostobj.Targets` passed as ``labels``) and the objective's
         ``class_weight`` attribute when it has a numeric one of length K,
-        times its ``loss_scale`` when it has one (``"prior"`` resolved on
-        these labels), which multiplies the loss as a weight does.
+        times its ``loss_scale`` when it has one (``"prior"`` and
+        ``"adaptive"`` resolved by its ``loss_scale_at``), which multiplies
+        the loss as a weight does.
     check_hessian : bool, default=True
         Set False for objectives whose ``hess`` is deliberately not the
         exact diagonal (Gauss-Newton, scaled, floored).
@@ -192,17 +199,20 @@ def check_grad_hess(
     if z0.ndim not in (1, 2) or z0.shape[0] == 0:
         raise ValueError(f"raw must have shape (n,) or (n, K) with n >= 1, got shape {z0.shape}")
     extra = () if sample_weight is None else (sample_weight,)
+    # A loss scale resolved from the margins at each call is a constant of
+    # that call: differences are taken with it fixed at raw.
+    differenced = _scale_fixed_at(objective, labels, z0, sample_weight)
     n = z0.shape[0]
     n_cols = 1 if z0.ndim == 1 else z0.shape[1]
     problems: list[str] = []
 
-    def loss_at(z: np.ndarray) -> np.ndarray:
+    def loss_at(z: np.ndarray, objective: Any = differenced) -> np.ndarray:
         out = np.asarray(objective.loss(labels, z, *extra), dtype=np.float64)
         if out.shape != (n,):
             raise _Malformed(f"loss returned shape {out.shape}, expected ({n},)")
         return out
 
-    def grad_hess_at(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def grad_hess_at(z: np.ndarray, objective: Any = differenced) -> tuple[np.ndarray, np.ndarray]:
         result = objective.grad_hess(labels, z, *extra)
         if not (isinstance(result, tuple) and len(result) == 2):
             raise _Malformed("grad_hess must return a (grad, hess) tuple")
@@ -214,8 +224,8 @@ def check_grad_hess(
 
     result = CheckResult(False, None, None, n, n_cols, step, rtol, atol, problems)
     try:
-        loss0 = loss_at(z0)
-        grad0, hess0 = grad_hess_at(z0)
+        loss0 = loss_at(z0, objective)
+        grad0, hess0 = grad_hess_at(z0, objective)
     except _Malformed as exc:
         problems.append(str(exc))
         return result
@@ -314,23 +324,37 @@ def _row_weight_scale(
     return cells.max(axis=1) if cells.shape[1] else np.ones(n)
 
 
+def _scale_fixed_at(objective: Any, labels: Any, raw: np.ndarray, sample_weight: Any) -> Any:
+    """``objective``, or a copy whose ``"adaptive"`` loss scale is the number it is at ``raw``."""
+    scale: Any = getattr(objective, "loss_scale", None)
+    resolve = getattr(objective, "loss_scale_at", None)
+    if not (isinstance(scale, str) and scale == "adaptive" and resolve is not None):
+        return objective
+    try:
+        value = float(resolve(labels, raw, sample_weight))
+    except (TypeError, ValueError):
+        return objective  # the objective's own calls report the bad input
+    fixed = copy.copy(objective)
+    fixed.loss_scale = value
+    return fixed
+
+
 def _loss_scale(objective: Any, labels: Any, sample_weight: Any, raw: np.ndarray) -> float:
     """The factor the objective's ``loss_scale`` applies to every weight (1 if none).
 
     A loss scale multiplies the loss and its derivatives as a weight does;
-    ``"prior"`` is resolved as the objective resolves it on these labels.
+    ``"prior"`` and ``"adaptive"`` are resolved as the objective resolves them
+    in a call with these arguments.
     """
     scale: Any = getattr(objective, "loss_scale", None)
     if scale is None:
         return 1.0
     if isinstance(scale, str):
-        resolve = getattr(objective, "prior_loss_scale", None)
+        resolve = getattr(objective, "loss_scale_at", None)
         if resolve is None:
             return 1.0
         try:
-            single = raw.ndim == 1
-            k = None if single else raw.shape[1]
-            scale = resolve(labels, sample_weight, n_classes=k, single_output=single)
+            scale = resolve(labels, raw, sample_weight)
         except (TypeError, ValueError):
             return 1.0
     try:

@@ -9,7 +9,7 @@ import xgboost as xgb
 
 import boostobj.lightgbm as bl
 import boostobj.xgboost as bx
-from boostobj import WeightedBrier
+from boostobj import SoftmaxCrossEntropy, WeightedBrier
 
 K = 3
 
@@ -32,7 +32,11 @@ def brier(y, proba, w=None):
     return float(np.average(per_row, weights=w))
 
 
-SCALED = [WeightedBrier(loss_scale="prior"), WeightedBrier(loss_scale=25.0)]
+SCALED = [
+    WeightedBrier(loss_scale="adaptive"),
+    WeightedBrier(loss_scale="prior"),
+    WeightedBrier(loss_scale=25.0),
+]
 
 
 # ------------------------------------------------------- metric callables
@@ -75,10 +79,11 @@ def lgb_classifier(obj, **extra):
 
 
 @pytest.mark.parametrize("make", [xgb_classifier, lgb_classifier], ids=["xgboost", "lightgbm"])
-def test_classifier_eval_metric_is_the_true_brier_score(make):
+@pytest.mark.parametrize("loss_scale", ["adaptive", "prior"])
+def test_classifier_eval_metric_is_the_true_brier_score(make, loss_scale):
     X, y, w = make_data()
     Xv, yv, _ = make_data(300, seed=5)
-    model = make(WeightedBrier(loss_scale="prior"))
+    model = make(WeightedBrier(loss_scale=loss_scale))
     kw = {"verbose": False} if make is xgb_classifier else {}
     model.fit(X, y, sample_weight=w, eval_set=[(Xv, yv)], **kw)
     results = model.evals_result_ if hasattr(model, "evals_result_") else model.evals_result()
@@ -96,9 +101,9 @@ def test_classifier_fixes_prior_once_on_the_whole_training_set(make, class_weigh
     seen = []
     real = WeightedBrier._resolve_params
 
-    def spy(self, params, targets, n_classes, single_output):
+    def spy(self, params, targets, raw, n_threads):
         seen.append(params.loss_scale)  # as the engine's calls receive it
-        return real(self, params, targets, n_classes, single_output)
+        return real(self, params, targets, raw, n_threads)
 
     monkeypatch.setattr(WeightedBrier, "_resolve_params", spy)
     pinned = make(user).fit(X, y, sample_weight=w)
@@ -120,9 +125,9 @@ def test_lightgbm_classifier_class_weight_enters_the_pinned_scale(monkeypatch):
     seen = []
     real = WeightedBrier._resolve_params
 
-    def spy(self, params, targets, n_classes, single_output):
+    def spy(self, params, targets, raw, n_threads):
         seen.append(params.loss_scale)
-        return real(self, params, targets, n_classes, single_output)
+        return real(self, params, targets, raw, n_threads)
 
     monkeypatch.setattr(WeightedBrier, "_resolve_params", spy)
     lgb_classifier(WeightedBrier(loss_scale="prior"), class_weight="balanced").fit(X, y)
@@ -141,7 +146,7 @@ def test_xgboost_native_train_resolves_prior_on_its_dmatrix():
     np.testing.assert_array_equal(a.predict(dtrain), b.predict(dtrain))
 
 
-@pytest.mark.parametrize("value", ["prior", 4.0])
+@pytest.mark.parametrize("value", ["adaptive", "prior", 4.0])
 def test_xgboost_classifier_saves_and_loads_the_loss_scale(value, tmp_path):
     X, y, w = make_data()
     model = xgb_classifier(WeightedBrier(loss_scale=value)).fit(X, y, sample_weight=w)
@@ -151,3 +156,86 @@ def test_xgboost_classifier_saves_and_loads_the_loss_scale(value, tmp_path):
     loaded.load_model(path)
     assert loaded.objective.loss_scale == value
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+# ------------------------------------------------------------ "adaptive"
+def by_hand(y, w, raw, factor=1.0):
+    """Gradient and Hessian of the adaptive rule from the two objectives' Hessians."""
+    raw = np.asarray(raw, dtype=np.float64)
+    _, hx = SoftmaxCrossEntropy().grad_hess(y, raw, w)
+    g, hb = WeightedBrier(loss_scale=1.0).grad_hess(y, raw, w)
+    s = hx.sum() / hb.sum()
+    return (s * g).astype(np.float32), (factor * s * hb).astype(np.float32)
+
+
+def test_xgboost_native_train_rescales_every_round():
+    X, y, w = make_data()
+    dtrain = xgb.DMatrix(X, label=y, weight=w)
+    params = {"num_class": K, "objective": "multi:softprob", "max_depth": 2, "nthread": 1}
+    scales = []
+    adaptive = WeightedBrier(loss_scale="adaptive")
+
+    def hand(predt, dmat):
+        scales.append(adaptive.loss_scale_at(y, predt, w))
+        return by_hand(y, w, predt)
+
+    a = xgb.train(params, dtrain, 8, obj=bx.objective(adaptive))
+    b = xgb.train(params, dtrain, 8, obj=hand)
+    np.testing.assert_allclose(a.predict(dtrain), b.predict(dtrain), rtol=1e-6, atol=1e-7)
+    # The number moves as the fit does (and starts at the prior's, margins 0.5 = equal p).
+    assert scales[0] == pytest.approx(K / 2, rel=1e-12)
+    assert len(set(scales)) == len(scales) and scales[-1] > scales[0]
+    # A constant at the first round's number is another model.
+    fixed = xgb.train(params, dtrain, 8, obj=bx.objective(WeightedBrier(loss_scale=scales[0])))
+    assert not np.allclose(a.predict(dtrain), fixed.predict(dtrain), rtol=1e-4)
+
+
+def test_lightgbm_native_train_rescales_every_round():
+    X, y, w = make_data()
+    params = {"num_class": K, "num_leaves": 4, "verbose": -1, "num_threads": 1}
+    adaptive = WeightedBrier(loss_scale="adaptive")
+
+    def hand(preds, data):
+        g, h = by_hand(y, w, preds)
+        return g.astype(np.float64), h.astype(np.float64)
+
+    dset = lgb.Dataset(X, label=y, weight=w)
+    a = lgb.train({**params, "objective": bl.objective(adaptive)}, dset, 8)
+    b = lgb.train({**params, "objective": hand}, lgb.Dataset(X, label=y, weight=w), 8)
+    np.testing.assert_allclose(
+        a.predict(X, raw_score=True), b.predict(X, raw_score=True), rtol=1e-5, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("make", [xgb_classifier, lgb_classifier], ids=["xgboost", "lightgbm"])
+def test_classifier_resolves_adaptive_each_round_on_the_whole_training_set(make, monkeypatch):
+    X, y, w = make_data()
+    seen = []
+    real = WeightedBrier._resolve_params
+
+    def spy(self, params, targets, raw, n_threads):
+        resolved = real(self, params, targets, raw, n_threads)
+        seen.append((params.loss_scale, raw.shape[0], resolved.loss_scale))
+        return resolved
+
+    monkeypatch.setattr(WeightedBrier, "_resolve_params", spy)
+    user = WeightedBrier(loss_scale="adaptive")
+    make(user).fit(X, y, sample_weight=w)
+    assert user.loss_scale == "adaptive"
+    grads = [s for s in seen if s[1] == len(y)]
+    assert len(grads) >= 20  # one per round at least (metrics resolve nothing)
+    assert all(rule == "adaptive" for rule, _, _ in seen)
+    numbers = [number for _, _, number in grads]
+    # From the priors (XGBoost holds them in float32).
+    assert numbers[0] == pytest.approx(user.prior_loss_scale(y, w), rel=1e-6)
+    assert numbers[-1] > numbers[0]  # as the fit sharpens, Brier's curvature falls faster
+
+
+def test_dask_pin_leaves_adaptive_as_it_is():
+    # Nothing to fix on the labels: each worker resolves it at its margins.
+    import dask.array as da
+
+    y = da.from_array(np.array([0, 1, 2, 1]), chunks=2)
+    obj = WeightedBrier(loss_scale="adaptive")
+    assert bx.dask_pin_loss_scale(obj, y, num_class=K) is obj
+    assert bl.dask_pin_loss_scale(obj, y, n_classes=K) is obj

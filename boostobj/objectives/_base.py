@@ -68,7 +68,8 @@ class _Params:
     backend: str
     n_threads: int
     hessian: str | None = None  # WeightedBrier only
-    # WeightedBrier only: a number, or "prior" until _prepare resolves it from the call's data.
+    # WeightedBrier only: a number, or "prior" or "adaptive" until _prepare
+    # resolves it from the call's data.
     loss_scale: float | str = 1.0
 
 
@@ -304,7 +305,7 @@ class BaseObjective:
 
     # ------------------------------------------------------------------ checks
     def _prepare(
-        self, labels: Any, raw: Any, sample_weight: Any
+        self, labels: Any, raw: Any, sample_weight: Any, n_threads: int | None = None
     ) -> tuple[Targets, np.ndarray, _Params]:
         params = self._validate_params()
         raw = check_raw(raw)
@@ -314,12 +315,15 @@ class BaseObjective:
         cw = params.class_weight
         if cw is not None and cw.shape[0] != k:
             raise ValueError(f"class_weight has {cw.shape[0]} entries but raw has K={k} classes")
-        return targets, raw, self._resolve_params(params, targets, k, raw.ndim == 1)
+        return targets, raw, self._resolve_params(params, targets, raw, n_threads)
 
     def _resolve_params(
-        self, params: _Params, targets: Targets, n_classes: int, single_output: bool
+        self, params: _Params, targets: Targets, raw: np.ndarray, n_threads: int | None
     ) -> _Params:
-        """``params`` with whatever depends on the call's labels and weights resolved."""
+        """``params`` with whatever depends on the call's labels, weights and margins resolved.
+
+        Called with checked arguments; ``n_threads`` is the call's (None: the objective's).
+        """
         return params
 
     def _pin_loss_scale(
@@ -355,7 +359,7 @@ class BaseObjective:
         -------
         loss : ndarray of shape (n,), dtype of ``raw``
         """
-        targets, raw, params = self._prepare(labels, raw, sample_weight)
+        targets, raw, params = self._prepare(labels, raw, sample_weight, n_threads)
         n_threads = _check_n_threads(n_threads, params.n_threads)
         out = np.empty(raw.shape[0], dtype=raw.dtype)
         k = 2 if raw.ndim == 1 else raw.shape[1]
@@ -406,7 +410,7 @@ class BaseObjective:
             ``min_hessian`` (rounded up to the output dtype) when that is set.
         """
         given = (raw, labels, sample_weight)
-        targets, raw, params = self._prepare(labels, raw, sample_weight)
+        targets, raw, params = self._prepare(labels, raw, sample_weight, n_threads)
         n_threads = _check_n_threads(n_threads, params.n_threads)
         # The arrays as passed, not only the validated copies: an output that
         # overlaps the caller's labels or weights is a mistake all the same.

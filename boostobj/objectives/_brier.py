@@ -8,10 +8,19 @@ from typing import Any
 
 import numpy as np
 
-from .._blocks import Block, Workspace, flat_view, label_index
+from .._blocks import Block, Workspace, flat_view, label_index, make_block, run_blocks
 from .._softmax import exp_rows, softmax_rows
 from .._validation import Targets
-from ._base import _NO_CLASS_W, _NO_CODES, _NO_ROW_W, BaseObjective, _float64, _Params, _read_only
+from ._base import (
+    _NO_CLASS_W,
+    _NO_CODES,
+    _NO_ROW_W,
+    BaseObjective,
+    _check_n_threads,
+    _float64,
+    _Params,
+    _read_only,
+)
 
 __all__ = ["WeightedBrier"]
 
@@ -28,20 +37,100 @@ def _same_scale(a: Any, b: float | str) -> bool:
     return isinstance(a, str) == isinstance(b, str) and bool(np.all(a == b))
 
 
+_RULES = ("adaptive", "prior")
+_EXPECTED = 'a positive finite number, "adaptive" or "prior"'
+
+
 def _check_loss_scale(obj: Any) -> float | str:
-    """``obj.loss_scale`` validated: a positive finite number, or "prior"."""
+    """``obj.loss_scale`` validated: a positive finite number, "adaptive" or "prior"."""
     scale = obj.loss_scale
     if isinstance(scale, str):
-        if scale != "prior":
-            raise ValueError(
-                f'loss_scale must be a positive finite number or "prior", got {scale!r}'
-            )
+        if scale not in _RULES:
+            raise ValueError(f"loss_scale must be {_EXPECTED}, got {scale!r}")
         return scale
     if isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)):
-        raise TypeError(f'loss_scale must be a positive finite number or "prior", got {scale!r}')
+        raise TypeError(f"loss_scale must be {_EXPECTED}, got {scale!r}")
     if not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f'loss_scale must be a positive finite number or "prior", got {scale!r}')
+        raise ValueError(f"loss_scale must be {_EXPECTED}, got {scale!r}")
     return float(scale)
+
+
+def _block_traces(blk: Block) -> tuple[float, float]:
+    """Cross-entropy's Hessian trace and the Gauss-Newton Brier trace of one block.
+
+    At the block's margins, weights included, in float64. Both are written
+    without the differences that cancel where ``p`` nears 1 (``1 - p`` of the
+    top class is the sum of the others), so that confident rows, which is
+    most rows late in training, add their tiny traces and not rounding error.
+    """
+    z = np.asarray(blk.z, dtype=np.float64)
+    b = z.shape[0]
+    rows = np.arange(b)
+    top = np.argmax(z, axis=1)
+    p = np.exp(z - z[rows, top][:, None])
+    p /= p.sum(axis=1, keepdims=True)
+    others = p.copy()
+    others[rows, top] = 0.0
+    one_minus_p = 1.0 - p
+    one_minus_p[rows, top] = others.sum(axis=1)
+    # Cross-entropy: the label mass m = sum_k w_k y_k times sum_k p_k (1 - p_k).
+    xent = np.einsum("ij,ij->i", p, one_minus_p)
+    c = None if blk.class_w is None else np.asarray(blk.class_w, dtype=np.float64)
+    if blk.probs is not None:
+        xent *= (blk.probs if c is None else blk.probs * c).sum(axis=1)
+    elif c is not None:
+        xent *= blk.class_w_at_labels()
+    # Gauss-Newton: 2 p_k^2 [w_k (1 - p_k)^2 + sum_{j != k} w_j p_j^2].
+    wp2 = p * p if c is None else c * p * p
+    rest = (wp2 * (others > 0)).sum(axis=1)  # sum over j != top
+    beside = rest[:, None] - wp2 + wp2[rows, top][:, None]
+    beside[rows, top] = rest
+    w = 1.0 if c is None else c
+    gn = 2.0 * np.einsum("ij,ij->i", p * p, w * one_minus_p * one_minus_p + np.maximum(beside, 0.0))
+    if blk.row_w is not None:
+        xent *= blk.row_w
+        gn *= blk.row_w
+    return float(xent.sum()), float(gn.sum())
+
+
+def _kernel_traces(kernels: Any, blk: Block) -> tuple[float, float]:
+    """``_block_traces`` by the compiled kernel."""
+    return kernels.brier_traces(
+        _read_only(blk.z),
+        _NO_CODES if blk.codes is None else _read_only(blk.codes),
+        _float64(blk.probs, _NO_CLASS_W),
+        _float64(blk.class_w, _NO_CLASS_W),
+        _float64(blk.row_w, _NO_ROW_W),
+    )
+
+
+def _adaptive_scale(
+    targets: Targets, raw: np.ndarray, params: _Params, n_threads: int, kernels: Any
+) -> float:
+    """Cross-entropy's Hessian trace over the Gauss-Newton trace at the margins ``raw``.
+
+    Summed block by block in a fixed order, so the number does not depend on
+    ``n_threads``. Where there is no label mass it is the prior scale; where
+    every row is so confident that the Brier trace vanishes, the largest scale.
+    """
+    k = 2 if raw.ndim == 1 else raw.shape[1]
+    parts: dict[int, tuple[float, float]] = {}
+
+    def work(blocks):
+        with np.errstate(over="ignore", under="ignore"):
+            for rows in blocks:
+                blk = make_block(targets, raw, params.class_weight, rows)
+                traces = _block_traces(blk) if kernels is None else _kernel_traces(kernels, blk)
+                parts[rows.start] = traces
+
+    run_blocks(raw.shape[0], k, n_threads, work)
+    xent = sum(parts[start][0] for start in sorted(parts))
+    gn = sum(parts[start][1] for start in sorted(parts))
+    if not (np.isfinite(xent) and xent > 0):
+        return _prior_scale(targets, k, raw.ndim == 1, params.class_weight)
+    if not (np.isfinite(gn) and gn > 0):
+        return _MAX_PRIOR_SCALE
+    return float(min(xent / gn, _MAX_PRIOR_SCALE))
 
 
 def _prior_scale(
@@ -124,7 +213,7 @@ class WeightedBrier(BaseObjective):
     min_hessian : float or None, default=None
     backend : {"auto", "numpy", "numba"}, default="auto"
     n_threads : int or None, default=None
-    loss_scale : float or "prior", default="prior"
+    loss_scale : float, "adaptive" or "prior", default="prior"
         A positive constant ``s`` multiplying the loss, the gradient and the
         Hessian (``hessian_scale`` and the ``min_hessian`` floor then act on
         the scaled Hessian, as without it). It leaves the minimiser
@@ -154,6 +243,27 @@ class WeightedBrier(BaseObjective):
         :meth:`prior_loss_scale` returns the number. The ``Classifier`` s
         fix it once on the whole training set, and
         ``dask_pin_loss_scale`` does so for the engines' Dask front ends.
+
+        ``"adaptive"`` is the same ratio at the call's margins instead of at
+        the priors. With ``p = softmax(raw)``, ``m_i = sum_k w_ik y_ik`` and
+        ``G`` the Gauss-Newton diagonal above,
+
+        .. math::
+
+            s = \frac{\sum_i m_i \sum_k p_{ik} (1 - p_{ik})}
+                     {\sum_i \sum_k G_{ik}},
+
+        resolved at every call, so in every boosting round: the regularisers
+        then weigh each round's Brier step as they would weigh
+        cross-entropy's at the same fit. It equals ``"prior"`` where the
+        margins are the priors and grows as the fit sharpens (Brier's
+        curvature falls like ``(1 - p)^2``, cross-entropy's like ``1 - p``),
+        up to ``1e4``; where neither loss has curvature left (every ``p``
+        exactly 0 or 1, or no label mass) it is the prior's number. The
+        gradient and Hessian are those of the loss with ``s`` held at that
+        number, which :meth:`loss_scale_at` returns (``check_grad_hess``
+        holds it so). The number does not depend on ``n_threads``. On the
+        engines' Dask front ends each worker resolves it on its own rows.
         Metrics (``boostobj.xgboost.metric``, ``boostobj.lightgbm.metric``
         and the Classifiers' reported ``brier``) report the unscaled Brier
         score. ``loss`` and ``grad_hess`` return the scaled values.
@@ -218,11 +328,16 @@ class WeightedBrier(BaseObjective):
         super().__setstate__({"loss_scale": 1.0, **state})
 
     def _resolve_params(
-        self, params: _Params, targets: Targets, n_classes: int, single_output: bool
+        self, params: _Params, targets: Targets, raw: np.ndarray, n_threads: int | None
     ) -> _Params:
-        if params.loss_scale != "prior":
+        if params.loss_scale == "prior":
+            k = 2 if raw.ndim == 1 else raw.shape[1]
+            scale = _prior_scale(targets, k, raw.ndim == 1, params.class_weight)
+        elif params.loss_scale == "adaptive":
+            threads = _check_n_threads(n_threads, params.n_threads)
+            scale = _adaptive_scale(targets, raw, params, threads, self._kernels(params))
+        else:
             return params
-        scale = _prior_scale(targets, n_classes, single_output, params.class_weight)
         return dataclasses.replace(params, loss_scale=scale)
 
     def _pin_loss_scale(
@@ -276,6 +391,30 @@ class WeightedBrier(BaseObjective):
             labels, sample_weight, n_classes, single_output, "prior_loss_scale"
         )
         return _prior_scale(targets, k, single_output, params.class_weight)
+
+    def loss_scale_at(
+        self, labels: Any, raw: Any, sample_weight: Any = None, *, n_threads: int | None = None
+    ) -> float:
+        """The number ``loss_scale`` stands for in ``loss`` or ``grad_hess`` with these arguments.
+
+        ``"adaptive"`` is resolved at ``raw``, ``"prior"`` on the labels and
+        weights; a number is returned as is.
+
+        Parameters
+        ----------
+        labels : array-like of shape (n,) or (n, K), or Targets
+        raw : array-like of shape (n, K) or (n,)
+        sample_weight : array-like of shape (n,) or (n, K), default=None
+        n_threads : int, default=None
+            Threads over row blocks; the number does not depend on it.
+
+        Returns
+        -------
+        float
+            Positive and finite, at most ``1e4`` for the two rules.
+        """
+        _, _, params = self._prepare(labels, raw, sample_weight, n_threads)
+        return float(params.loss_scale)
 
     def _loss_block(self, blk: Block, ws: Workspace, params: _Params) -> np.ndarray:
         z = blk.z

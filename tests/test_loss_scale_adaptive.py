@@ -1,0 +1,240 @@
+"""WeightedBrier(loss_scale="adaptive"): the scale at the call's margins, and what it scales."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from boostobj import SoftmaxCrossEntropy, WeightedBrier, check_grad_hess
+from boostobj.objectives import numba_available
+
+BACKENDS = [
+    "numpy",
+    pytest.param(
+        "numba", marks=pytest.mark.skipif(not numba_available(), reason="numba not installed")
+    ),
+]
+MAX_SCALE = 1e4
+
+
+def problem(rng, n=300, k=4, layout="hard", weights="row", dtype=np.float64, spread=2.0):
+    """Labels, margins and weights of one of the label layouts."""
+    if layout == "single":
+        labels = rng.integers(0, 2, n)
+        raw = rng.normal(scale=spread, size=n).astype(dtype)
+        k = 2
+    else:
+        pi = rng.dirichlet(np.full(k, 2.0))
+        ids = rng.choice(k, size=n, p=pi)
+        labels = rng.dirichlet(np.ones(k), size=n) if layout == "soft" else ids
+        raw = rng.normal(scale=spread, size=(n, k)).astype(dtype)
+    if weights == "row":
+        w = rng.uniform(0.2, 3.0, n)
+    elif weights == "cell":
+        w = rng.uniform(0.2, 3.0, (n, k))
+    else:
+        w = None
+    return labels, raw, w
+
+
+def hessian_ratio(labels, raw, w, class_weight=None):
+    """What "adaptive" stands for, from the two objectives' own (checked) Hessians."""
+    raw = np.asarray(raw, dtype=np.float64)
+    _, hx = SoftmaxCrossEntropy(class_weight=class_weight).grad_hess(labels, raw, w)
+    _, hb = WeightedBrier(class_weight=class_weight, loss_scale=1.0).grad_hess(labels, raw, w)
+    return hx.sum() / hb.sum()
+
+
+@pytest.mark.parametrize(
+    "layout, weights",
+    [(layout, weights) for layout in ("hard", "soft") for weights in (None, "row", "cell")]
+    + [("single", None), ("single", "row")],  # a single output takes one weight per row
+)
+@pytest.mark.parametrize("class_weighted", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_adaptive_is_the_ratio_of_the_two_hessian_traces_at_raw(
+    layout, weights, class_weighted, dtype, backend
+):
+    rng = np.random.default_rng(0)
+    labels, raw, w = problem(rng, layout=layout, weights=weights, dtype=dtype)
+    k = 2 if raw.ndim == 1 else raw.shape[1]
+    cw = rng.uniform(0.5, 2.0, k) if class_weighted else None
+    obj = WeightedBrier(class_weight=cw, loss_scale="adaptive", backend=backend)
+    s = obj.loss_scale_at(labels, raw, w)
+    assert s == pytest.approx(hessian_ratio(labels, raw, w, cw), rel=1e-11)
+    assert s > 1.0  # Brier's Gauss-Newton trace is below cross-entropy's (unit weights: always)
+
+
+@pytest.mark.parametrize("layout", ["hard", "soft", "single"])
+@pytest.mark.parametrize("class_weighted", [False, True])
+def test_adaptive_at_the_priors_is_the_prior_scale(layout, class_weighted):
+    rng = np.random.default_rng(1)
+    labels, _, w = problem(rng, layout=layout)
+    k = 2 if layout == "single" else 4
+    cw = rng.uniform(0.5, 2.0, k) if class_weighted else None
+    obj = WeightedBrier(class_weight=cw, loss_scale="adaptive")
+    single = layout == "single"
+    # "prior" is taken at the weighted label priors pi (class weights
+    # included), which is where the Brier score starts only without them.
+    c = np.ones(k) if cw is None else cw
+    if layout == "soft":
+        mass = (w[:, None] * labels * c).sum(axis=0)
+    else:
+        mass = np.bincount(labels, weights=w * c[labels], minlength=k)
+    pi = mass / mass.sum()
+    n = len(labels)
+    raw = np.full(n, np.log(pi[1] / pi[0])) if single else np.tile(np.log(pi), (n, 1))
+    prior = obj.prior_loss_scale(labels, w, n_classes=None if single else k, single_output=single)
+    assert obj.loss_scale_at(labels, raw, w) == pytest.approx(prior, rel=1e-10)
+    # Elsewhere it is not the prior's: the point of resolving it at the margins.
+    moved = raw + rng.normal(scale=2.0, size=raw.shape)
+    assert obj.loss_scale_at(labels, moved, w) != pytest.approx(prior, rel=1e-3)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("hessian", ["gauss-newton", "exact"])
+@pytest.mark.parametrize("layout", ["hard", "soft", "single"])
+def test_loss_grad_hess_are_those_of_the_number_at_raw(backend, dtype, hessian, layout):
+    rng = np.random.default_rng(2)
+    labels, raw, w = problem(rng, layout=layout, dtype=dtype)
+    kw = {"hessian": hessian, "backend": backend, "hessian_scale": 2.0, "min_hessian": 1e-6}
+    adaptive = WeightedBrier(loss_scale="adaptive", **kw)
+    s = adaptive.loss_scale_at(labels, raw, w)
+    fixed = WeightedBrier(loss_scale=s, **kw)
+    for a, b in zip(
+        adaptive.grad_hess(labels, raw, w), fixed.grad_hess(labels, raw, w), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(adaptive.loss(labels, raw, w), fixed.loss(labels, raw, w))
+    # Into float32 buffers, as the engines take them.
+    outs = [np.empty(raw.shape, np.float32) for _ in range(4)]
+    adaptive.grad_hess(labels, raw, w, grad_out=outs[0], hess_out=outs[1])
+    fixed.grad_hess(labels, raw, w, grad_out=outs[2], hess_out=outs[3])
+    np.testing.assert_array_equal(outs[0], outs[2])
+    np.testing.assert_array_equal(outs[1], outs[3])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["hard", "soft", "single"])
+@pytest.mark.parametrize("spread", [2.0, 30.0])
+def test_finite_differences_with_the_scale_fixed_at_raw(backend, dtype, layout, spread):
+    rng = np.random.default_rng(3)
+    labels, raw, w = problem(rng, n=200, layout=layout, dtype=dtype, spread=spread)
+    exact = WeightedBrier(loss_scale="adaptive", hessian="exact", backend=backend)
+    result = check_grad_hess(exact, labels, raw, w)
+    assert result.ok, str(result)
+    gn = WeightedBrier(loss_scale="adaptive", backend=backend)
+    assert check_grad_hess(gn, labels, raw, w, check_hessian=False).ok
+
+
+def test_check_grad_hess_must_fix_the_scale_to_difference_it():
+    # Without loss_scale_at the checker cannot fix the scale, and the loss it
+    # differences then moves with every margin: the check fails. So the
+    # passing check above does rest on fixing it.
+    class Unfixable(WeightedBrier):
+        loss_scale_at = None
+
+    rng = np.random.default_rng(4)
+    labels, raw, w = problem(rng, n=200)
+    adaptive = WeightedBrier(loss_scale="adaptive", hessian="exact")
+    assert check_grad_hess(adaptive, labels, raw, w).ok
+    result = check_grad_hess(Unfixable(loss_scale="adaptive", hessian="exact"), labels, raw, w)
+    assert not result.ok
+    assert result.grad.scaled_error > 100  # not a borderline miss
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_scale_does_not_depend_on_the_thread_count(backend):
+    rng = np.random.default_rng(5)
+    labels, raw, w = problem(rng, n=200_000, k=3)  # several row blocks
+    obj = WeightedBrier(loss_scale="adaptive", backend=backend)
+    one = obj.loss_scale_at(labels, raw, w, n_threads=1)
+    g1, h1 = obj.grad_hess(labels, raw, w, n_threads=1)
+    for n_threads in (2, 3):
+        assert obj.loss_scale_at(labels, raw, w, n_threads=n_threads) == one
+        g, h = obj.grad_hess(labels, raw, w, n_threads=n_threads)
+        np.testing.assert_array_equal(g, g1)
+        np.testing.assert_array_equal(h, h1)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_extreme_margins_give_a_finite_bounded_scale(backend, dtype):
+    rng = np.random.default_rng(6)
+    labels, _, w = problem(rng, n=500)
+    obj = WeightedBrier(loss_scale="adaptive", backend=backend)
+    # Margins of +-1e3: every row saturated, some wrong.
+    raw = rng.choice([-1e3, 1e3], size=(500, 4)).astype(dtype)
+    s = obj.loss_scale_at(labels, raw, w)
+    assert np.isfinite(s) and 0 < s <= MAX_SCALE
+    g, h = obj.grad_hess(labels, raw, w)
+    assert np.all(np.isfinite(g)) and np.all(np.isfinite(h))
+    # Confident and right (not saturated): the Brier trace is tiny against
+    # cross-entropy's, and the scale stops at its bound.
+    right = np.full((500, 4), -20.0, dtype=dtype)
+    right[np.arange(500), labels] = 20.0
+    assert obj.loss_scale_at(labels, right, w) == MAX_SCALE
+    # Somewhat confident: large, exact, below the bound.
+    right[np.arange(500), labels] = 0.0
+    right[right == -20.0] = -3.0
+    s = obj.loss_scale_at(labels, right.astype(np.float64), w)
+    assert s == pytest.approx(hessian_ratio(labels, right, w), rel=1e-11) and s < MAX_SCALE
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_confident_rows_add_their_traces_not_rounding_error(backend):
+    # Every row right with 1 - p = q = 1e-4 (two classes): the ratio is
+    # 2 p q / (8 p^2 q^2) = 1 / (4 p q), about 2500, below the bound. With
+    # the top class's sum_{j != top} w_j p_j^2 written as a difference
+    # (Q - w_top p_top^2), the Brier trace ~ q^2 = 1e-8 would carry rounding
+    # of about eps, a relative 2e-8.
+    n = 1000
+    labels = np.zeros(n, dtype=int)
+    raw = np.zeros((n, 2))
+    raw[:, 0] = np.log(1e4)
+    q = 1e-4 / (1.0 + 1e-4)
+    p = 1.0 - q
+    obj = WeightedBrier(loss_scale="adaptive", backend=backend)
+    assert obj.loss_scale_at(labels, raw) == pytest.approx(1.0 / (4.0 * p * q), rel=2e-10)
+
+
+def test_no_label_mass_falls_back_to_the_prior_rule():
+    obj = WeightedBrier(loss_scale="adaptive")
+    raw = np.zeros((3, 4))
+    # Weights zero on every label's cell: no label mass, and no curvature
+    # of cross-entropy to compare with.
+    labels = np.array([0, 1, 2])
+    w = np.ones((3, 4))
+    w[np.arange(3), labels] = 0.0
+    assert obj.loss_scale_at(labels, raw, w) == 2.0  # K / 2
+    g, h = obj.grad_hess(np.zeros(0, int), np.zeros((0, 4)))
+    assert g.shape == h.shape == (0, 4)
+
+
+def test_bad_input_is_reported_as_without_the_rule():
+    obj = WeightedBrier(loss_scale="adaptive")
+    raw = np.zeros((2, 3))
+    with pytest.raises(ValueError, match="labels"):
+        obj.grad_hess([0, 5], raw)
+    bad = raw.copy()
+    bad[1, 2] = np.nan
+    with pytest.raises(ValueError, match="raw"):
+        obj.grad_hess([0, 1], bad)
+    with pytest.raises(ValueError, match="n_threads"):
+        obj.loss_scale_at([0, 1], raw, n_threads=0)
+    with pytest.raises(ValueError, match='"adaptive"'):
+        WeightedBrier(loss_scale="adaptve")
+
+
+def test_metric_side_is_unscaled():
+    rng = np.random.default_rng(7)
+    labels, raw, w = problem(rng)
+    plain = WeightedBrier(loss_scale=1.0)
+    adaptive = WeightedBrier(loss_scale="adaptive")
+    assert adaptive._unscaled().loss_scale == 1.0
+    np.testing.assert_array_equal(
+        adaptive._unscaled().loss(labels, raw, w), plain.loss(labels, raw, w)
+    )
