@@ -6,6 +6,7 @@ They use dask but neither engine: ``boostobj.lightgbm`` exports all three,
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -95,7 +96,7 @@ def dask_pin_loss_scale(
     n_classes: int | None = None,
     single_output: bool = False,
 ) -> BaseObjective:
-    """``obj`` with ``loss_scale="prior"`` fixed on the whole of labels held in dask arrays.
+    """``obj`` with its ``loss_scale`` fixed on the whole of labels held in dask arrays.
 
     The engines' Dask front ends call the objective on each worker's rows,
     so ``WeightedBrier(loss_scale="prior")`` given to them as is would take
@@ -103,7 +104,12 @@ def dask_pin_loss_scale(
     distributed pass sums the weight of each class (or the weighted soft
     labels), and the copy carries the number
     ``obj.prior_loss_scale(labels, sample_weight, ...)`` gives on the
-    gathered arrays. Any other objective is returned as is, with no pass.
+    gathered arrays. ``loss_scale="adaptive"`` (the default) would be
+    resolved each round on each worker's rows alone, which LightGBM gives no
+    way to share: it is fixed at that same number, the prior's, where
+    "adaptive" starts. (XGBoost's workers share it: see
+    ``boostobj.xgboost.dask_pin_loss_scale``.) Any other objective is
+    returned as is, with no pass.
 
     Parameters
     ----------
@@ -120,10 +126,26 @@ def dask_pin_loss_scale(
         ``obj`` itself, or a copy whose ``loss_scale`` is a number; ``obj``
         is not changed.
     """
+    return _pin_loss_scale(obj, labels, sample_weight, n_classes, single_output, False)
+
+
+def _pin_loss_scale(
+    obj: BaseObjective,
+    labels: Any,
+    sample_weight: Any,
+    n_classes: int | None,
+    single_output: bool,
+    keep_adaptive: bool,
+) -> BaseObjective:
+    """:func:`dask_pin_loss_scale`; ``keep_adaptive`` for engines whose workers share it."""
     obj = _check_objective(obj)
-    if not isinstance(getattr(obj, "loss_scale", None), str):
+    scale = getattr(obj, "loss_scale", None)
+    if not isinstance(scale, str) or (keep_adaptive and scale == "adaptive"):
         obj._validate_params()
         return obj
+    if scale == "adaptive":
+        obj = copy.copy(obj)
+        obj.loss_scale = "prior"  # type: ignore[attr-defined]  # WeightedBrier only
     k, sums = _class_sums(labels, sample_weight, n_classes, single_output, "dask_pin_loss_scale")
     # K rows of the classes 0..K-1 weighted by their sums carry the same
     # class masses as the data (1-D weights: each row's weights sum to its own).

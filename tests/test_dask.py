@@ -333,8 +333,8 @@ def test_dask_example():
 class ScaleSpyBrier(WeightedBrier):
     """Records, in the calling worker, the loss scale each gradient call computed with."""
 
-    def _resolve_params(self, params, targets, n_classes, single_output):
-        out = super()._resolve_params(params, targets, n_classes, single_output)
+    def _resolve_params(self, params, targets, raw, n_threads):
+        out = super()._resolve_params(params, targets, raw, n_threads)
         try:
             worker = get_worker()
         except ValueError:
@@ -414,6 +414,49 @@ def test_xgboost_dask_train_uses_one_global_loss_scale(client):
     single_test = xgb.DMatrix(Xt)
     bx.set_base_margin(single_test, start)
     np.testing.assert_allclose(proba, single.predict(single_test), atol=1e-4)
+
+
+def test_xgboost_dask_train_shares_the_adaptive_scale(client, monkeypatch):
+    X, y, w, _, Xt, _ = make_data()
+    order = np.argsort(y, kind="stable")  # each worker gets a very different class mix
+    X, y, w = X[order], y[order], w[order]
+    Xd, yd, wd, Xtd = dask_arrays(X, y, w, Xt)
+    obj = ScaleSpyBrier(loss_scale="adaptive")
+    assert bx.dask_pin_loss_scale(obj, yd, wd, num_class=K) is obj  # nothing to pin
+    params = {"num_class": K, "objective": "multi:softprob", "nthread": 1, "max_depth": 3}
+    params["disable_default_eval_metric"] = True
+    start = bx.dask_init_raw(obj, yd, wd, num_class=K)
+    dtrain = xgb_dask.DaskDMatrix(
+        client, Xd, yd, weight=wd, base_margin=bx.dask_base_margin(start, Xd)
+    )
+    dtest = xgb_dask.DaskDMatrix(client, Xtd, base_margin=bx.dask_base_margin(start, Xtd))
+
+    def train():
+        client.run(lambda dask_worker: dask_worker.__dict__.update(boostobj_scales=[]))
+        CALLS_OUTSIDE_WORKERS.clear()
+        out = xgb_dask.train(client, params, dtrain, 10, obj=bx.objective(obj))
+        assert not CALLS_OUTSIDE_WORKERS
+        seen = list(client.run(lambda dask_worker: list(dask_worker.boostobj_scales)).values())
+        return xgb_dask.predict(client, out["booster"], dtest).compute(), seen
+
+    single_train = xgb.DMatrix(X, label=y, weight=w)
+    bx.set_base_margin(single_train, start)
+    single = xgb.train(
+        params, single_train, 10, obj=bx.objective(WeightedBrier(loss_scale="adaptive"))
+    )
+    single_test = xgb.DMatrix(Xt)
+    bx.set_base_margin(single_test, start)
+    expected = single.predict(single_test)
+    # Shared: both workers train with the same number each round, that of
+    # all the rows, and grow one machine's model.
+    proba, (a, b) = train()
+    assert len(a) == len(b) == 10 and a == b and len(set(a)) == 10
+    np.testing.assert_allclose(proba, expected, atol=1e-4)
+    # Each worker on its own rows: other numbers, another model.
+    monkeypatch.setattr("boostobj.xgboost._callables._sum_over_workers", lambda v: v)
+    own, (a, b) = train()
+    assert all(x != y for x, y in zip(a, b, strict=True))
+    assert np.abs(own - expected).max() > 1e-3
 
 
 @pytest.mark.parametrize("helper", [bx.dask_init_raw, bx.dask_pin_loss_scale])

@@ -231,11 +231,16 @@ def test_classifier_resolves_adaptive_each_round_on_the_whole_training_set(make,
     assert numbers[-1] > numbers[0]  # as the fit sharpens, Brier's curvature falls faster
 
 
-def test_dask_pin_leaves_adaptive_as_it_is():
-    # Nothing to fix on the labels: each worker resolves it at its margins.
+def test_dask_pin_of_adaptive_per_engine():
     import dask.array as da
 
-    y = da.from_array(np.array([0, 1, 2, 1]), chunks=2)
+    labels = np.array([0, 1, 2, 1, 1, 0])
+    y = da.from_array(labels, chunks=2)
     obj = WeightedBrier(loss_scale="adaptive")
+    # XGBoost's workers share it each round: nothing to fix.
     assert bx.dask_pin_loss_scale(obj, y, num_class=K) is obj
-    assert bl.dask_pin_loss_scale(obj, y, n_classes=K) is obj
+    # LightGBM's cannot: the prior's number, fixed on all labels.
+    pinned = bl.dask_pin_loss_scale(obj, y, n_classes=K)
+    prior = obj.prior_loss_scale(labels, n_classes=K)
+    assert pinned.loss_scale == pytest.approx(prior, rel=1e-12) and prior != K / 2
+    assert obj.loss_scale == "adaptive"

@@ -8,6 +8,7 @@ loops every objective runs; each objective supplies its own formulas.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -334,6 +335,21 @@ class BaseObjective:
         For trainers that see the whole training set once (the Classifiers,
         the Dask helpers): every round, worker and evaluation set then uses
         one scale. Returns ``self`` or a copy; ``self`` is never changed.
+        """
+        return self
+
+    def _shared_scale(
+        self,
+        targets: Targets,
+        raw: np.ndarray,
+        total: Callable[[np.ndarray], np.ndarray],
+    ) -> BaseObjective:
+        """This objective with a margin-dependent loss scale resolved over several workers.
+
+        For engines that train on rows spread over processes: ``targets`` and
+        ``raw`` are this worker's checked rows, and ``total`` sums an array
+        over all workers (every worker must call it, in the same round).
+        Returns ``self`` or a copy with a number as its scale.
         """
         return self
 

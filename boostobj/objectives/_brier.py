@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -104,14 +105,12 @@ def _kernel_traces(kernels: Any, blk: Block) -> tuple[float, float]:
     )
 
 
-def _adaptive_scale(
+def _adaptive_traces(
     targets: Targets, raw: np.ndarray, params: _Params, n_threads: int, kernels: Any
-) -> float:
-    """Cross-entropy's Hessian trace over the Gauss-Newton trace at the margins ``raw``.
+) -> tuple[float, float]:
+    """Cross-entropy's Hessian trace and the Gauss-Newton trace at the margins ``raw``.
 
-    Summed block by block in a fixed order, so the number does not depend on
-    ``n_threads``. Where there is no label mass it is the prior scale; where
-    every row is so confident that the Brier trace vanishes, the largest scale.
+    Summed block by block in a fixed order, so they do not depend on ``n_threads``.
     """
     k = 2 if raw.ndim == 1 else raw.shape[1]
     parts: dict[int, tuple[float, float]] = {}
@@ -126,8 +125,16 @@ def _adaptive_scale(
     run_blocks(raw.shape[0], k, n_threads, work)
     xent = sum(parts[start][0] for start in sorted(parts))
     gn = sum(parts[start][1] for start in sorted(parts))
+    return float(xent), float(gn)
+
+
+def _scale_of_traces(xent: float, gn: float, prior: Callable[[], float]) -> float:
+    """``xent / gn``, at most the bound; ``prior()`` where cross-entropy has no curvature.
+
+    Where every row is so confident that the Brier trace vanishes, the bound.
+    """
     if not (np.isfinite(xent) and xent > 0):
-        return _prior_scale(targets, k, raw.ndim == 1, params.class_weight)
+        return prior()
     if not (np.isfinite(gn) and gn > 0):
         return _MAX_PRIOR_SCALE
     return float(min(xent / gn, _MAX_PRIOR_SCALE))
@@ -335,7 +342,11 @@ class WeightedBrier(BaseObjective):
             scale = _prior_scale(targets, k, raw.ndim == 1, params.class_weight)
         elif params.loss_scale == "adaptive":
             threads = _check_n_threads(n_threads, params.n_threads)
-            scale = _adaptive_scale(targets, raw, params, threads, self._kernels(params))
+            xent, gn = _adaptive_traces(targets, raw, params, threads, self._kernels(params))
+            k = 2 if raw.ndim == 1 else raw.shape[1]
+            scale = _scale_of_traces(
+                xent, gn, lambda: _prior_scale(targets, k, raw.ndim == 1, params.class_weight)
+            )
         else:
             return params
         return dataclasses.replace(params, loss_scale=scale)
@@ -350,6 +361,25 @@ class WeightedBrier(BaseObjective):
         pinned = copy.copy(self)
         pinned.loss_scale = _prior_scale(targets, n_classes, single_output, params.class_weight)
         return pinned
+
+    def _shared_scale(
+        self,
+        targets: Targets,
+        raw: np.ndarray,
+        total: Callable[[np.ndarray], np.ndarray],
+    ) -> WeightedBrier:
+        if not (isinstance(self.loss_scale, str) and self.loss_scale == "adaptive"):
+            return self
+        params = self._validate_params()
+        kernels = self._kernels(params)
+        local = _adaptive_traces(targets, raw, params, params.n_threads, kernels)
+        xent, gn = (float(v) for v in total(np.array(local, dtype=np.float64)))
+        k = 2 if raw.ndim == 1 else raw.shape[1]
+        shared = copy.copy(self)
+        shared.loss_scale = _scale_of_traces(
+            xent, gn, lambda: _prior_scale(targets, k, raw.ndim == 1, params.class_weight)
+        )
+        return shared
 
     def _unscaled(self) -> WeightedBrier:
         if _same_scale(self.loss_scale, 1.0):

@@ -59,6 +59,10 @@ def _check_fit(obj: BaseObjective, targets: Targets, predt: Any) -> np.ndarray:
     return raw
 
 
+def _sum_over_workers(values: np.ndarray) -> np.ndarray:
+    return xgb.collective.allreduce(values, xgb.collective.Op.SUM)
+
+
 def _grad_hess(
     obj: BaseObjective,
     targets: Targets,
@@ -68,6 +72,10 @@ def _grad_hess(
 ) -> tuple[np.ndarray, np.ndarray]:
     raw = _check_fit(obj, targets, predt)
     obj = on_engine_hessian(obj, "xgboost", raw, engine_hessian)
+    if xgb.collective.is_distributed():
+        # A worker of xgboost.dask (or another distributed front end): a scale
+        # resolved from the margins is resolved over all workers' rows.
+        obj = obj._shared_scale(targets, raw, _sum_over_workers)
     if outputs is None:
         grad, hess = obj.grad_hess(targets, raw)
     else:

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from .._dask import _pin_loss_scale as _pin
 from .._dask import dask_init_raw as _priors
 from .._dask import dask_init_score as _dask_tile
-from .._dask import dask_pin_loss_scale as _pin
 from ..objectives import BaseObjective
 from ._model import _tile
 
@@ -47,7 +47,10 @@ def dask_pin_loss_scale(
     Give the result to :func:`objective` for ``xgboost.dask.train`` (or to
     :func:`sklearn_objective`): each worker then uses the scale of all the
     training data, not of its own partitions. The model layouts are those
-    of :func:`dask_init_raw`. Other objectives are returned as they are.
+    of :func:`dask_init_raw`. Other objectives are returned as they are,
+    ``loss_scale="adaptive"`` (the default) included: on XGBoost's workers
+    the adapters sum its two traces over all workers every round (XGBoost's
+    ``collective.allreduce``), so every worker uses the number of all rows.
 
     Parameters
     ----------
@@ -61,7 +64,8 @@ def dask_pin_loss_scale(
     BaseObjective
         ``obj``, or a copy whose ``loss_scale`` is the number.
     """
-    return _pin(obj, label, weight, **_layout(label, num_class))
+    layout = {"n_classes": None, "single_output": False, **_layout(label, num_class)}
+    return _pin(obj, label, weight, layout["n_classes"], layout["single_output"], True)
 
 
 def _layout(label: Any, num_class: int | None) -> dict[str, Any]:
