@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -325,18 +324,14 @@ def _row_weight_scale(
 
 
 def _scale_fixed_at(objective: Any, labels: Any, raw: np.ndarray, sample_weight: Any) -> Any:
-    """``objective``, or a copy whose ``"adaptive"`` loss scale is the number it is at ``raw``."""
-    scale: Any = getattr(objective, "loss_scale", None)
-    resolve = getattr(objective, "loss_scale_at", None)
-    if not (isinstance(scale, str) and scale == "adaptive" and resolve is not None):
+    """``objective``, or the copy it gives with a margin-dependent loss scale held at ``raw``."""
+    fix = getattr(objective, "_fixed_scale_at", None)
+    if fix is None:
         return objective
     try:
-        value = float(resolve(labels, raw, sample_weight))
+        return fix(labels, raw, sample_weight)
     except (TypeError, ValueError):
         return objective  # the objective's own calls report the bad input
-    fixed = copy.copy(objective)
-    fixed.loss_scale = value
-    return fixed
 
 
 def _loss_scale(objective: Any, labels: Any, sample_weight: Any, raw: np.ndarray) -> float:

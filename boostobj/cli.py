@@ -88,6 +88,11 @@ class _Guarded:
         except Exception as exc:
             raise ObjectiveRaised("grad_hess", exc) from exc
 
+    def _fixed_scale_at(self, *args):
+        # The checker differences this copy: guarded as the objective is.
+        fix = getattr(self._objective, "_fixed_scale_at", None)
+        return self if fix is None else _Guarded(fix(*args))
+
 
 # ------------------------------------------------------------------ check
 def load_objective(spec: str) -> Any:

@@ -46,6 +46,12 @@ class _Perturbed:
     def class_weight(self):
         return self.inner.class_weight
 
+    def _fixed_scale_at(self, labels, raw, sample_weight=None):
+        # WeightedBrier's default scale moves with the margins; the checker
+        # differences the objective with it held, wrong entry included.
+        fixed = self.inner._fixed_scale_at(labels, raw, sample_weight)
+        return _Perturbed(fixed, self.which, self.cell)
+
     def loss(self, labels, raw, sample_weight=None):
         return self.inner.loss(labels, raw, sample_weight)
 

@@ -54,11 +54,12 @@ def test_bad_loss_scale_is_refused_naming_it(bad, error):
 
 
 def test_repr_pickle_copy_and_old_pickles():
-    assert "loss_scale" not in repr(WeightedBrier())  # the default, "prior"
-    assert WeightedBrier().loss_scale == "prior"
+    assert "loss_scale" not in repr(WeightedBrier())  # the default, "adaptive"
+    assert WeightedBrier().loss_scale == "adaptive"
     assert "loss_scale=2.5" in repr(WeightedBrier(loss_scale=2.5))
     assert "loss_scale=1.0" in repr(WeightedBrier(loss_scale=1.0))
-    for value in (2.5, "prior"):
+    assert "loss_scale='prior'" in repr(WeightedBrier(loss_scale="prior"))
+    for value in (2.5, "prior", "adaptive"):
         obj = WeightedBrier(loss_scale=value)
         assert pickle.loads(pickle.dumps(obj)).loss_scale == value
         assert copy.copy(obj).loss_scale == value

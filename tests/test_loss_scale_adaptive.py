@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from boostobj import SoftmaxCrossEntropy, WeightedBrier, check_grad_hess
+from boostobj._validation import as_targets
 from boostobj.objectives import numba_available
+from boostobj.objectives._brier import _adaptive_traces
 
 BACKENDS = [
     "numpy",
@@ -37,6 +39,12 @@ def problem(rng, n=300, k=4, layout="hard", weights="row", dtype=np.float64, spr
     return labels, raw, w
 
 
+def assert_rounded(scale, exact):
+    """``scale`` is ``exact`` rounded to float32, as the rule rounds it."""
+    assert scale == float(np.float32(scale))
+    assert abs(scale - exact) <= 2.0**-24 * exact * (1 + 1e-9)
+
+
 def hessian_ratio(labels, raw, w, class_weight=None):
     """What "adaptive" stands for, from the two objectives' own (checked) Hessians."""
     raw = np.asarray(raw, dtype=np.float64)
@@ -62,7 +70,7 @@ def test_adaptive_is_the_ratio_of_the_two_hessian_traces_at_raw(
     cw = rng.uniform(0.5, 2.0, k) if class_weighted else None
     obj = WeightedBrier(class_weight=cw, loss_scale="adaptive", backend=backend)
     s = obj.loss_scale_at(labels, raw, w)
-    assert s == pytest.approx(hessian_ratio(labels, raw, w, cw), rel=1e-11)
+    assert_rounded(s, hessian_ratio(labels, raw, w, cw))
     assert s > 1.0  # Brier's Gauss-Newton trace is below cross-entropy's (unit weights: always)
 
 
@@ -86,7 +94,7 @@ def test_adaptive_at_the_priors_is_the_prior_scale(layout, class_weighted):
     n = len(labels)
     raw = np.full(n, np.log(pi[1] / pi[0])) if single else np.tile(np.log(pi), (n, 1))
     prior = obj.prior_loss_scale(labels, w, n_classes=None if single else k, single_output=single)
-    assert obj.loss_scale_at(labels, raw, w) == pytest.approx(prior, rel=1e-10)
+    assert_rounded(obj.loss_scale_at(labels, raw, w), prior)
     # Elsewhere it is not the prior's: the point of resolving it at the margins.
     moved = raw + rng.normal(scale=2.0, size=raw.shape)
     assert obj.loss_scale_at(labels, moved, w) != pytest.approx(prior, rel=1e-3)
@@ -131,11 +139,10 @@ def test_finite_differences_with_the_scale_fixed_at_raw(backend, dtype, layout, 
 
 
 def test_check_grad_hess_must_fix_the_scale_to_difference_it():
-    # Without loss_scale_at the checker cannot fix the scale, and the loss it
-    # differences then moves with every margin: the check fails. So the
-    # passing check above does rest on fixing it.
+    # Unable to fix the scale, the checker differences a loss that moves with
+    # every margin: the check fails. So the passing checks do rest on fixing it.
     class Unfixable(WeightedBrier):
-        loss_scale_at = None
+        _fixed_scale_at = None
 
     rng = np.random.default_rng(4)
     labels, raw, w = problem(rng, n=200)
@@ -144,6 +151,19 @@ def test_check_grad_hess_must_fix_the_scale_to_difference_it():
     result = check_grad_hess(Unfixable(loss_scale="adaptive", hessian="exact"), labels, raw, w)
     assert not result.ok
     assert result.grad.scaled_error > 100  # not a borderline miss
+
+
+@pytest.mark.skipif(not numba_available(), reason="numba not installed")
+def test_the_two_backends_give_the_same_number():
+    # Their sums differ in the last bits; rounded to float32 they agree.
+    rng = np.random.default_rng(8)
+    for layout in ("hard", "soft", "single"):
+        labels, raw, w = problem(rng, n=5000, layout=layout)
+        numbers = {
+            WeightedBrier(loss_scale="adaptive", backend=b).loss_scale_at(labels, raw, w)
+            for b in ("numpy", "numba")
+        }
+        assert len(numbers) == 1, layout
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -181,7 +201,8 @@ def test_extreme_margins_give_a_finite_bounded_scale(backend, dtype):
     right[np.arange(500), labels] = 0.0
     right[right == -20.0] = -3.0
     s = obj.loss_scale_at(labels, right.astype(np.float64), w)
-    assert s == pytest.approx(hessian_ratio(labels, right, w), rel=1e-11) and s < MAX_SCALE
+    assert_rounded(s, hessian_ratio(labels, right, w))
+    assert s < MAX_SCALE
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -198,7 +219,12 @@ def test_confident_rows_add_their_traces_not_rounding_error(backend):
     q = 1e-4 / (1.0 + 1e-4)
     p = 1.0 - q
     obj = WeightedBrier(loss_scale="adaptive", backend=backend)
-    assert obj.loss_scale_at(labels, raw) == pytest.approx(1.0 / (4.0 * p * q), rel=2e-10)
+    # The traces themselves: the scale is rounded to float32 (2**-24 ~ 6e-8).
+    params = obj._validate_params()
+    kernels = obj._kernels(params)
+    xent, gn = _adaptive_traces(as_targets(labels, None), raw, params, 1, kernels)
+    assert xent / gn == pytest.approx(1.0 / (4.0 * p * q), rel=2e-10)
+    assert_rounded(obj.loss_scale_at(labels, raw), 1.0 / (4.0 * p * q))
 
 
 def test_no_label_mass_falls_back_to_the_prior_rule():
@@ -221,8 +247,9 @@ def test_bad_input_is_reported_as_without_the_rule():
         obj.grad_hess([0, 5], raw)
     bad = raw.copy()
     bad[1, 2] = np.nan
-    with pytest.raises(ValueError, match="raw"):
-        obj.grad_hess([0, 1], bad)
+    for call in (obj.grad_hess, obj.loss, obj.loss_scale_at):
+        with pytest.raises(ValueError, match=r"raw must be finite, got .* in row 1"):
+            call([0, 1], bad)
     with pytest.raises(ValueError, match="n_threads"):
         obj.loss_scale_at([0, 1], raw, n_threads=0)
     with pytest.raises(ValueError, match='"adaptive"'):

@@ -59,9 +59,9 @@ def test_shapes_dtypes_signs_and_row_sums(problem, which):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
     wmax = 1.0 if weights is None else np.max(weights, axis=-1) if weights.ndim == 2 else weights
     eps = np.finfo(raw.dtype).eps
-    # WeightedBrier's default loss_scale="prior" multiplies every weight.
+    # WeightedBrier's default loss_scale="adaptive" multiplies every weight.
     if isinstance(obj, WeightedBrier) and n:
-        wmax = wmax * obj.prior_loss_scale(labels, weights, n_classes=raw.shape[1])
+        wmax = wmax * obj.loss_scale_at(labels, raw, weights)
     # Each gradient row sums to zero (to rounding relative to the row's weight).
     assert np.all(np.abs(grad.sum(axis=1)) <= 16 * raw.shape[1] * eps * np.broadcast_to(wmax, n))
     if not (isinstance(obj, WeightedBrier) and obj.hessian == "exact"):

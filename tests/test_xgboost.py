@@ -1046,20 +1046,21 @@ def test_quality_on_digits_against_the_builtin_objective():
         # Exact Newton steps (engine_hessian=False): within 5% (or better).
         assert r[xent_own]["log_loss"] <= 1.05 * r[builtin]["log_loss"]
         assert r[xent_own]["brier"] <= 1.05 * r[builtin]["brier"]
-        # The doubled Hessian helps WeightedBrier at both settings.
-        assert r[gn]["brier"] < r[gn_own]["brier"]
-    # With light regularisation the Gauss-Newton Brier objective beats the
-    # built-in objective on Brier score, and on log-loss too, and beats
-    # every other row.
+    # At XGBoost's default regularisation (min_child_weight=1, reg_lambda=1,
+    # in Hessian units) the default WeightedBrier, its loss in cross-entropy's
+    # Hessian units every round (loss_scale="adaptive") and its Hessian
+    # doubled as multi:softprob's, has the best Brier score and log-loss of
+    # every row (measured: Brier 11.3% below the built-in's) ...
     for other in (builtin, xent, xent_own, gn_own, exact):
+        assert default[gn]["brier"] < default[other]["brier"], other
+        assert default[gn]["log_loss"] < default[other]["log_loss"], other
+    # ... and with light regularisation it still beats the cross-entropy rows
+    # (its own Hessian does best there: measured 0.0387 against 0.0399) ...
+    for other in (builtin, xent, xent_own):
         assert light[gn]["brier"] < light[other]["brier"], other
         assert light[gn]["log_loss"] < light[other]["log_loss"], other
-    # At XGBoost's default regularisation it does not (min_child_weight=1 and
-    # reg_lambda=1 weigh more against its small Hessians, even scaled by the
-    # default loss_scale="prior" and the engine's factor) ...
-    assert default[gn]["brier"] > default[builtin]["brier"]
-    # ... and with light regularisation the exact Hessian's steps blow up,
-    # while Gauss-Newton gives the best Brier score of all: hence the default.
+    assert light[gn_own]["brier"] < light[gn]["brier"]
+    # ... while the exact Hessian's steps blow up: hence Gauss-Newton by default.
     assert light[exact]["brier"] > 3 * light[gn]["brier"]
 
 

@@ -338,6 +338,13 @@ class BaseObjective:
         """
         return self
 
+    def _fixed_scale_at(self, labels: Any, raw: Any, sample_weight: Any = None) -> BaseObjective:
+        """This objective, or a copy with a margin-dependent loss scale held at ``raw``.
+
+        For :func:`~boostobj.check_grad_hess`, which differences the copy's loss.
+        """
+        return self
+
     def _shared_scale(
         self,
         targets: Targets,
