@@ -905,15 +905,57 @@ def brier(z, codes, probs, class_w, row_w, loss_scale, exact, grad, hess, scale,
     return -1, bad_out, -1
 
 
+@njit(inline="always", **_JIT)
+def _cw_row(class_w, i):
+    return 0 if class_w.shape[0] == 1 else i
+
+
+@njit(**_JIT)
+def _row_traces(e, base, k_count, class_w, i):
+    """One row's ``brier_traces`` terms (before the label mass): xent, gn / 2."""
+    weighted = class_w.shape[0] > 0
+    row = _cw_row(class_w, i) if weighted else 0
+    top = 0
+    total = 0.0
+    best = e[base]
+    for j in range(k_count):
+        v = e[base + j]
+        total += v
+        if v > best:
+            best = v
+            top = j
+    inv = 1.0 / total
+    r = xe = pe = re = ve = ae = 0.0
+    for j in range(k_count):
+        pj = 0.0 if j == top else e[base + j] * inv  # normalised: no overflow
+        rest = 1.0 - pj
+        p2 = pj * pj
+        wp2 = (class_w[row, j] if weighted else 1.0) * p2
+        r += pj
+        xe += pj * rest
+        pe += p2
+        re += wp2
+        ve += wp2 * p2
+        ae += wp2 * rest * rest
+    p_top = best * inv
+    top2 = p_top * p_top
+    w_top = class_w[row, top] if weighted else 1.0
+    xent = p_top * r + xe
+    gn = ae + w_top * top2 * r * r + top2 * re + (re * pe - ve) + w_top * top2 * pe
+    return xent, gn
+
+
 @njit(**_JIT)
 def brier_traces(z, codes, probs, class_w, row_w):
     """Cross-entropy's Hessian trace and the Gauss-Newton Brier trace, summed over rows.
 
     What ``WeightedBrier(loss_scale="adaptive")`` divides; arguments as in
-    ``brier``. In float64 (float32 margins are widened first), without the
-    differences that cancel where ``p`` nears 1: as the numpy backend's
-    ``_block_traces``. Each chunk is transposed so that the loops run over
-    rows, which are independent, and compile to vector code.
+    ``brier``, in float64 (float32 margins are widened first). Each row's
+    terms are summed over the classes besides its top one ``t``, with
+    ``r = 1 - p_t`` the sum of the others, so that nothing cancels where
+    ``p_t`` nears 1 (the algebra is in ``_block_traces``, the numpy
+    backend's). Each chunk is transposed so that the loops run over rows,
+    which are independent, and compile to vector code.
     """
     n, k_count = z.shape
     hard = codes.shape[0] > 0
@@ -924,15 +966,15 @@ def brier_traces(z, codes, probs, class_w, row_w):
     buf = np.empty(chunk * k_count)
     et = np.empty((k_count, chunk))  # exponentials, class by class
     wt = np.ones((k_count, chunk))  # weights, class by class
-    total = np.empty(chunk)
+    total = np.empty(chunk)  # then its inverse
     best = np.empty(chunk)
     top = np.empty(chunk, dtype=np.intp)
-    others = np.empty(chunk)  # sum of the exponentials besides the top one
-    inv = np.empty(chunk)
-    xent = np.empty(chunk)
-    rest = np.empty(chunk)  # sum over the classes besides the top one of w p^2
-    top_w2 = np.empty(chunk)
-    gn = np.empty(chunk)
+    others = np.empty(chunk)  # sum' e: the others' exponentials
+    xe = np.empty(chunk)  # sum' e (total - e)
+    pe = np.empty(chunk)  # sum' e^2
+    re = np.empty(chunk)  # sum' w e^2
+    ve = np.empty(chunk)  # sum' w e^4
+    ae = np.empty(chunk)  # sum' w e^2 (total - e)^2
     xent_sum = 0.0
     gn_sum = 0.0
     for i0 in range(0, n, chunk):
@@ -942,6 +984,21 @@ def brier_traces(z, codes, probs, class_w, row_w):
                 wide[i, j] = z[i0 + i, j]
         if _exp_chunk(wide, 0, rows, e, buf) >= 0:
             return np.nan, np.nan  # non-finite margins: the caller reports them
+        if rows < 8:
+            # Long rows (K > 128): too few per chunk to run across; row by row.
+            for i in range(rows):
+                x, g = _row_traces(e, i * k_count, k_count, class_w, i0 + i)
+                if hard:
+                    mass = 1.0 if not weighted else class_w[_cw_row(class_w, i0 + i), codes[i0 + i]]
+                else:
+                    mass = 0.0
+                    for j in range(k_count):
+                        wj = class_w[_cw_row(class_w, i0 + i), j] if weighted else 1.0
+                        mass += wj * probs[i0 + i, j]
+                row_weight = row_w[i0 + i] if row_w.shape[0] > 0 else 1.0
+                xent_sum += row_weight * mass * x
+                gn_sum += row_weight * 2.0 * max(g, 0.0)
+            continue
         for i in range(rows):
             for j in range(k_count):
                 et[j, i] = e[i * k_count + j]
@@ -955,10 +1012,11 @@ def brier_traces(z, codes, probs, class_w, row_w):
             best[i] = et[0, i]
             top[i] = 0
             others[i] = 0.0
-            xent[i] = 0.0
-            rest[i] = 0.0
-            top_w2[i] = 0.0
-            gn[i] = 0.0
+            xe[i] = 0.0
+            pe[i] = 0.0
+            re[i] = 0.0
+            ve[i] = 0.0
+            ae[i] = 0.0
         for j in range(k_count):
             for i in range(rows):
                 v = et[j, i]
@@ -966,28 +1024,36 @@ def brier_traces(z, codes, probs, class_w, row_w):
                 above = v > best[i]
                 best[i] = v if above else best[i]
                 top[i] = j if above else top[i]
-        for j in range(k_count):
-            for i in range(rows):
-                others[i] += 0.0 if j == top[i] else et[j, i]
         for i in range(rows):
-            inv[i] = 1.0 / total[i]
+            total[i] = 1.0 / total[i]  # from here on, its inverse
+        # Normalised first: unshifted exponentials can be near 1e130, and
+        # their fourth powers would overflow.
         for j in range(k_count):
             for i in range(rows):
-                p = et[j, i] * inv[i]
-                is_top = j == top[i]
-                om = others[i] * inv[i] if is_top else 1.0 - p
-                xent[i] += p * om
-                w2 = wt[j, i] * p * p
-                rest[i] += 0.0 if is_top else w2
-                top_w2[i] = w2 if is_top else top_w2[i]
-        for j in range(k_count):
-            for i in range(rows):
-                p = et[j, i] * inv[i]
-                is_top = j == top[i]
-                om = others[i] * inv[i] if is_top else 1.0 - p
-                beside = rest[i] if is_top else rest[i] - wt[j, i] * p * p + top_w2[i]
-                gn[i] += p * p * (wt[j, i] * om * om + max(beside, 0.0))
+                pj = 0.0 if j == top[i] else et[j, i] * total[i]
+                rest = 1.0 - pj  # at least 1/2 besides the top class
+                p2 = pj * pj
+                wp2 = wt[j, i] * p2
+                others[i] += pj
+                xe[i] += pj * rest
+                pe[i] += p2
+                re[i] += wp2
+                ve[i] += wp2 * p2
+                ae[i] += wp2 * rest * rest
         for i in range(rows):
+            t = top[i]
+            p_top = best[i] * total[i]
+            r = others[i]
+            top2 = p_top * p_top
+            w_top = wt[t, i]
+            xent = p_top * r + xe[i]
+            gn = (
+                ae[i]
+                + w_top * top2 * r * r
+                + top2 * re[i]
+                + (re[i] * pe[i] - ve[i])
+                + w_top * top2 * pe[i]
+            )
             if hard:
                 mass = wt[codes[i0 + i], i]
             else:
@@ -995,6 +1061,6 @@ def brier_traces(z, codes, probs, class_w, row_w):
                 for j in range(k_count):
                     mass += wt[j, i] * probs[i0 + i, j]
             row_weight = row_w[i0 + i] if row_w.shape[0] > 0 else 1.0
-            xent_sum += row_weight * mass * xent[i]
-            gn_sum += row_weight * 2.0 * gn[i]
+            xent_sum += row_weight * mass * xent
+            gn_sum += row_weight * 2.0 * max(gn, 0.0)
     return xent_sum, gn_sum

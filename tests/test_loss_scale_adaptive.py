@@ -74,6 +74,19 @@ def test_adaptive_is_the_ratio_of_the_two_hessian_traces_at_raw(
     assert s > 1.0  # Brier's Gauss-Newton trace is below cross-entropy's (unit weights: always)
 
 
+@pytest.mark.parametrize("layout", ["hard", "soft"])
+@pytest.mark.parametrize("weights", [None, "row", "cell"])
+@pytest.mark.parametrize("class_weighted", [False, True])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_long_rows(layout, weights, class_weighted, backend):
+    # K = 200: the compiled kernel takes its rows one by one (too few per chunk).
+    rng = np.random.default_rng(9)
+    labels, raw, w = problem(rng, n=150, k=200, layout=layout, weights=weights, spread=4.0)
+    cw = rng.uniform(0.5, 2.0, 200) if class_weighted else None
+    obj = WeightedBrier(class_weight=cw, loss_scale="adaptive", backend=backend)
+    assert_rounded(obj.loss_scale_at(labels, raw, w), hessian_ratio(labels, raw, w, cw))
+
+
 @pytest.mark.parametrize("layout", ["hard", "soft", "single"])
 @pytest.mark.parametrize("class_weighted", [False, True])
 def test_adaptive_at_the_priors_is_the_prior_scale(layout, class_weighted):
