@@ -278,3 +278,87 @@ def test_metric_side_is_unscaled():
     np.testing.assert_array_equal(
         adaptive._unscaled().loss(labels, raw, w), plain.loss(labels, raw, w)
     )
+
+
+# ------------------------------------------------ shared over workers
+def _two_workers(rng, saturated):
+    """Two workers' rows of very different class mixes, and all of them."""
+    ya = rng.choice(3, size=200, p=[0.8, 0.1, 0.1])
+    yb = rng.choice(3, size=300, p=[0.1, 0.1, 0.8])
+    if saturated:  # every p exactly 0 or 1: no curvature left in either loss
+        ra = rng.choice([-1e3, 1e3], size=(200, 3))
+        rb = rng.choice([-1e3, 1e3], size=(300, 3))
+    else:
+        ra, rb = rng.normal(size=(200, 3)), rng.normal(size=(300, 3))
+    return (ya, ra), (yb, rb), (np.concatenate([ya, yb]), np.vstack([ra, rb]))
+
+
+@pytest.mark.parametrize("saturated", [False, True])
+@pytest.mark.parametrize("class_weighted", [False, True])
+def test_shared_scale_is_that_of_all_the_workers_rows(saturated, class_weighted):
+    rng = np.random.default_rng(10)
+    cw = np.array([0.5, 1.0, 2.0]) if class_weighted else None
+    obj = WeightedBrier(class_weight=cw)
+    (ya, ra), (yb, rb), (y, raw) = _two_workers(rng, saturated)
+    sent = {}
+
+    def keep(name):
+        def total(values):
+            sent[name] = values.copy()
+            return values
+
+        return total
+
+    ta, tb = as_targets(ya, None), as_targets(yb, None)
+    # Each on its own rows: two numbers (the priors of each worker's mix).
+    alone = {
+        obj._shared_scale(t, r, keep(n)).loss_scale for t, r, n in ((ta, ra, "a"), (tb, rb, "b"))
+    }
+    assert len(alone) == 2
+    both = sent["a"] + sent["b"]
+    a = obj._shared_scale(ta, ra, lambda v: both).loss_scale
+    b = obj._shared_scale(tb, rb, lambda v: both).loss_scale
+    assert a == b == obj.loss_scale_at(y, raw)
+
+
+def test_shared_scale_reports_bad_margins_after_the_reduction():
+    obj = WeightedBrier()
+    raw = np.zeros((3, 3))
+    raw[2, 1] = np.inf
+    calls = []
+    with pytest.raises(ValueError, match="raw must be finite"):
+        obj._shared_scale(as_targets([0, 1, 2], None), raw, lambda v: calls.append(1) or v)
+    assert calls == [1]  # took part in the sum first, so no other worker waits on it
+
+
+# -------------------------------------------------------- its bounds
+def test_tiny_label_weights_meet_the_lower_bound_not_zero():
+    rng = np.random.default_rng(11)
+    y, raw = np.zeros(100, dtype=int), rng.normal(size=(100, 3))
+    obj = WeightedBrier(class_weight=[1e-46, 1.0, 1.0])
+    assert obj.loss_scale_at(y, raw) == float(np.float32(1e-4))
+    g, _ = obj.grad_hess(y, raw)
+    assert np.all(np.isfinite(g)) and np.any(g != 0)
+
+
+# ------------------------------------------------- loss without numba
+def test_loss_and_the_number_need_no_numba(monkeypatch):
+    # An unpickled objective may name the numba backend where numba is
+    # missing: loss (and the rule's traces) then run on numpy, as before.
+    import boostobj.objectives._brier as brier_module
+
+    rng = np.random.default_rng(12)
+    labels, raw, w = problem(rng)
+    expected = WeightedBrier(backend="numpy").loss(labels, raw, w)
+    monkeypatch.setattr(brier_module, "_load_numba", lambda: None)
+    obj = WeightedBrier(backend="numba")
+    np.testing.assert_array_equal(obj.loss(labels, raw, w), expected)
+    assert obj.loss_scale_at(labels, raw, w) == WeightedBrier(backend="numpy").loss_scale_at(
+        labels, raw, w
+    )
+
+
+@pytest.mark.parametrize("value", ["prior", 2.0, "adaptive"])
+def test_loss_scale_at_checks_n_threads_for_every_rule(value):
+    with pytest.raises(ValueError, match="n_threads"):
+        WeightedBrier(loss_scale=value).loss_scale_at([0, 1], np.zeros((2, 2)), n_threads=0)

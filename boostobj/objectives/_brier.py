@@ -19,6 +19,7 @@ from ._base import (
     BaseObjective,
     _check_n_threads,
     _float64,
+    _load_numba,
     _Params,
     _read_only,
 )
@@ -31,6 +32,8 @@ _DEFAULT_LOSS_SCALE: float | str = "adaptive"
 # about 1/40000 of the label mass (two classes), where the Brier Hessians at
 # the priors vanish against cross-entropy's.
 _MAX_PRIOR_SCALE = 1e4
+# Smallest value "adaptive" resolves to.
+_MIN_ADAPTIVE_SCALE = 1e-4
 
 
 def _same_scale(a: Any, b: float | str) -> bool:
@@ -56,7 +59,7 @@ def _check_loss_scale(obj: Any) -> float | str:
     return float(scale)
 
 
-def _block_traces(blk: Block) -> tuple[float, float]:
+def _block_traces(blk: Block, ws: Workspace) -> tuple[float, float]:
     """Cross-entropy's Hessian trace and the Gauss-Newton Brier trace of one block.
 
     At the block's margins, weights included, in float64. Each row is summed
@@ -73,29 +76,41 @@ def _block_traces(blk: Block) -> tuple[float, float]:
 
     The compiled kernel ``brier_traces`` computes the same terms.
     """
-    z = np.asarray(blk.z, dtype=np.float64)
-    b = z.shape[0]
+    b = blk.z.shape[0]
     rows = np.arange(b)
-    top = np.argmax(z, axis=1)
-    e = np.exp(z - z[rows, top][:, None])  # e_t = 1
-    total = e.sum(axis=1)
-    e[rows, top] = 0.0  # the others
+    top = np.argmax(blk.z, axis=1)
+    # In float64 scratch reused across blocks: fresh temporaries of this
+    # size cost more in page faults than the arithmetic.
+    e = ws.matrix("tr_e", b)
+    np.subtract(blk.z, blk.z[rows, top][:, None], out=e)
+    np.exp(e, out=e)  # e_t = 1
+    inv = ws.row_sums(e, "tr_total")
+    np.divide(1.0, inv, out=inv)  # p_t
+    e[rows, top] = 0.0
+    e *= inv[:, None]  # the others' p, 0 at the top class
+    p = e
+    p_top = inv
+    r = ws.row_sums(p, "tr_r").copy()
     c = None if blk.class_w is None else np.asarray(blk.class_w, dtype=np.float64)
-    w = np.ones((1, z.shape[1])) if c is None else np.broadcast_to(c, z.shape)
-    w_top = w[0, top] if w.shape[0] == 1 else w[rows, top]
-    inv = 1.0 / total
-    p = e * inv[:, None]  # the others' p, 0 at the top class
-    p_top, r = inv, e.sum(axis=1) * inv
-    one_minus = 1.0 - p
-    p2 = p * p
-    wp2 = w * p2
-    big_r = wp2.sum(axis=1)
-    big_p = p2.sum(axis=1)
+    if c is None:
+        w_top: Any = 1.0
+    else:
+        w_top = c[0, top] if c.shape[0] == 1 else c[rows, top]
+    one_minus = ws.matrix("tr_1mp", b)
+    np.subtract(1.0, p, out=one_minus)
+    p2 = ws.matrix("tr_p2", b)
+    np.multiply(p, p, out=p2)
+    wp2 = p2 if c is None else ws.matrix("tr_wp2", b)
+    if c is not None:
+        np.multiply(c, p2, out=wp2)
+    big_r = ws.row_sums(wp2, "tr_R").copy()
+    big_p = ws.row_sums(p2, "tr_P").copy()
     pairs = big_r * big_p - np.einsum("ij,ij->i", wp2, p2)
     top2 = p_top * p_top
     xent = p_top * r + np.einsum("ij,ij->i", p, one_minus)
+    one_minus *= one_minus
     gn = (
-        np.einsum("ij,ij->i", wp2, one_minus * one_minus)
+        np.einsum("ij,ij->i", wp2, one_minus)
         + w_top * top2 * r * r
         + top2 * big_r
         + pairs
@@ -128,6 +143,15 @@ def _kernel_traces(kernels: Any, blk: Block) -> tuple[float, float]:
     return kernels.brier_traces(*_kernel_inputs(blk))
 
 
+def _traces_kernels(params: _Params) -> Any:
+    """The compiled kernels for the traces, or None for numpy.
+
+    Unlike ``grad_hess``, ``loss`` runs without numba whatever the backend
+    (an unpickled objective may name it): the traces then take numpy too.
+    """
+    return None if params.backend == "numpy" else _load_numba()
+
+
 def _adaptive_traces(
     targets: Targets, raw: np.ndarray, params: _Params, n_threads: int, kernels: Any
 ) -> tuple[float, float]:
@@ -139,11 +163,15 @@ def _adaptive_traces(
     parts: dict[int, tuple[float, float]] = {}
 
     def work(blocks):
+        ws = Workspace(k, np.dtype(np.float64))
         # Non-finite margins give NaN traces here: grad_hess reports them after.
         with np.errstate(all="ignore"):
             for rows in blocks:
                 blk = make_block(targets, raw, params.class_weight, rows)
-                traces = _block_traces(blk) if kernels is None else _kernel_traces(kernels, blk)
+                if kernels is None:
+                    traces = _block_traces(blk, ws)
+                else:
+                    traces = _kernel_traces(kernels, blk)
                 parts[rows.start] = traces
 
     run_blocks(raw.shape[0], k, n_threads, work)
@@ -153,7 +181,7 @@ def _adaptive_traces(
 
 
 def _scale_of_traces(xent: float, gn: float, prior: Callable[[], float]) -> float:
-    """``xent / gn`` rounded to float32, at most the bound; ``prior()`` where
+    """``xent / gn`` rounded to float32, within [1e-4, 1e4]; ``prior()`` where
     cross-entropy has no curvature.
 
     Rounded because sums in another order (other blocks, or XGBoost's Dask
@@ -167,7 +195,9 @@ def _scale_of_traces(xent: float, gn: float, prior: Callable[[], float]) -> floa
         return prior()
     if not (np.isfinite(gn) and gn > 0):
         return _MAX_PRIOR_SCALE
-    return float(np.float32(min(xent / gn, _MAX_PRIOR_SCALE)))
+    # Bounded below too: tiny weights on the labels' classes against large
+    # ones elsewhere would take it towards 0, and a gradient of zeros.
+    return float(np.float32(min(max(xent / gn, _MIN_ADAPTIVE_SCALE), _MAX_PRIOR_SCALE)))
 
 
 def _prior_scale(
@@ -182,9 +212,22 @@ def _prior_scale(
     + sum_j W_j pi_j^2])``, ``Q = sum_k pi_k^2``; ``(1 - Q) / (2Q + 2Q^2 - 4C)``
     (``C = sum_k pi_k^3``) without class weights, and K/2 for equal priors.
     """
+    return _prior_of_masses(*_masses(targets, n_classes, single_output, class_weight))
+
+
+def _masses(
+    targets: Targets, n_classes: int, single_output: bool, class_weight: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(B, W)``, class by class, class weights included."""
     label_mass, weight_mass = targets.class_masses(n_classes, single_output)
     if class_weight is not None:
         label_mass, weight_mass = label_mass * class_weight, weight_mass * class_weight
+    return label_mass, weight_mass
+
+
+def _prior_of_masses(label_mass: np.ndarray, weight_mass: np.ndarray) -> float:
+    """``_prior_scale`` from the class masses ``(B, W)``."""
+    n_classes = label_mass.shape[0]
     total = float(label_mass.sum())
     if np.count_nonzero(label_mass > 0) < 2:
         # One class (or none) carries the labels: its priors say nothing of
@@ -299,9 +342,10 @@ class WeightedBrier(BaseObjective):
         exactly 0 or 1, or no label mass) it is the prior's number. The
         gradient and Hessian are those of the loss with ``s`` held at that
         number, which :meth:`loss_scale_at` returns (``check_grad_hess``
-        holds it so). The number is rounded to float32, so that it does not
-        depend on the order of summation (``n_threads``, the backend, Dask
-        workers), and costs one more pass over the margins per call. On
+        holds it so). The number is rounded to float32, so that the order of
+        summation (the backend, Dask workers) all but never changes it (it
+        never depends on ``n_threads``), and it lies in ``[1e-4, 1e4]``; it
+        costs one more pass over the margins per call. On
         ``xgboost.dask`` the adapters sum the two traces over all workers
         each round, so every worker uses the number of all rows; LightGBM's
         Dask workers cannot share it, and ``dask_pin_loss_scale`` fixes it
@@ -384,7 +428,7 @@ class WeightedBrier(BaseObjective):
             scale = _prior_scale(targets, k, raw.ndim == 1, params.class_weight)
         elif params.loss_scale == "adaptive":
             threads = _check_n_threads(n_threads, params.n_threads)
-            xent, gn = _adaptive_traces(targets, raw, params, threads, self._kernels(params))
+            xent, gn = _adaptive_traces(targets, raw, params, threads, _traces_kernels(params))
             if not (np.isfinite(xent) and np.isfinite(gn)):
                 check_finite_fast(raw, 0)  # raises, naming the first bad row
             k = 2 if raw.ndim == 1 else raw.shape[1]
@@ -427,13 +471,19 @@ class WeightedBrier(BaseObjective):
         if not (isinstance(self.loss_scale, str) and self.loss_scale == "adaptive"):
             return self
         params = self._validate_params()
-        kernels = self._kernels(params)
-        local = _adaptive_traces(targets, raw, params, params.n_threads, kernels)
-        xent, gn = (float(v) for v in total(np.array(local, dtype=np.float64)))
         k = 2 if raw.ndim == 1 else raw.shape[1]
+        local = _adaptive_traces(targets, raw, params, params.n_threads, _traces_kernels(params))
+        # The class masses travel too, so that the prior's fallback is also
+        # that of all the rows. Every worker takes part before any raises.
+        label_mass, weight_mass = _masses(targets, k, raw.ndim == 1, params.class_weight)
+        summed = total(np.concatenate([np.array(local), label_mass, weight_mass]))
+        if not np.all(np.isfinite(local)):
+            check_finite_fast(raw, 0)  # raises, naming the first bad row
         shared = copy.copy(self)
         shared.loss_scale = _scale_of_traces(
-            xent, gn, lambda: _prior_scale(targets, k, raw.ndim == 1, params.class_weight)
+            float(summed[0]),
+            float(summed[1]),
+            lambda: _prior_of_masses(summed[2 : 2 + k], summed[2 + k :]),
         )
         return shared
 
@@ -500,6 +550,7 @@ class WeightedBrier(BaseObjective):
             Positive and finite, at most ``1e4`` for the two rules.
         """
         _, _, params = self._prepare(labels, raw, sample_weight, n_threads)
+        _check_n_threads(n_threads, params.n_threads)  # also where no rule needs it
         return float(params.loss_scale)
 
     def _loss_block(self, blk: Block, ws: Workspace, params: _Params) -> np.ndarray:
