@@ -910,6 +910,19 @@ def _cw_row(class_w, i):
     return 0 if class_w.shape[0] == 1 else i
 
 
+@njit(inline="always", **_JIT)
+def _combined_traces(p_top, w_top, r, xe, pe, re, ve, ae):
+    """A row's (xent, gn / 2) from its top class and its sums over the others.
+
+    ``r = sum' p``, ``xe = sum' p (1 - p)``, ``pe = sum' p^2``, ``re = sum' w p^2``,
+    ``ve = sum' w p^4``, ``ae = sum' w p^2 (1 - p)^2`` (see ``_block_traces``).
+    """
+    top2 = p_top * p_top
+    xent = p_top * r + xe
+    gn = ae + w_top * top2 * r * r + top2 * re + (re * pe - ve) + w_top * top2 * pe
+    return xent, gn
+
+
 @njit(**_JIT)
 def _row_traces(e, base, k_count, class_w, i):
     """One row's ``brier_traces`` terms (before the label mass): xent, gn / 2."""
@@ -937,12 +950,8 @@ def _row_traces(e, base, k_count, class_w, i):
         re += wp2
         ve += wp2 * p2
         ae += wp2 * rest * rest
-    p_top = best * inv
-    top2 = p_top * p_top
     w_top = class_w[row, top] if weighted else 1.0
-    xent = p_top * r + xe
-    gn = ae + w_top * top2 * r * r + top2 * re + (re * pe - ve) + w_top * top2 * pe
-    return xent, gn
+    return _combined_traces(best * inv, w_top, r, xe, pe, re, ve, ae)
 
 
 @njit(**_JIT)
@@ -1041,18 +1050,8 @@ def brier_traces(z, codes, probs, class_w, row_w):
                 ve[i] += wp2 * p2
                 ae[i] += wp2 * rest * rest
         for i in range(rows):
-            t = top[i]
-            p_top = best[i] * total[i]
-            r = others[i]
-            top2 = p_top * p_top
-            w_top = wt[t, i]
-            xent = p_top * r + xe[i]
-            gn = (
-                ae[i]
-                + w_top * top2 * r * r
-                + top2 * re[i]
-                + (re[i] * pe[i] - ve[i])
-                + w_top * top2 * pe[i]
+            xent, gn = _combined_traces(
+                best[i] * total[i], wt[top[i], i], others[i], xe[i], pe[i], re[i], ve[i], ae[i]
             )
             if hard:
                 mass = wt[codes[i0 + i], i]
