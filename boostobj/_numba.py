@@ -954,6 +954,29 @@ def _row_traces(e, base, k_count, class_w, i):
     return _combined_traces(best * inv, w_top, r, xe, pe, re, ve, ae)
 
 
+def _float64_rows(z, i0, rows, wide):
+    """Rows ``i0 .. i0 + rows`` of ``z`` in float64, and the row they start at there.
+
+    float64 margins as they are (no copy); others widened into ``wide``.
+    Compiled code only.
+    """
+    raise NotImplementedError("only callable from compiled code")
+
+
+@overload(_float64_rows)
+def _float64_rows_overload(z, i0, rows, wide):
+    if z.dtype == types.float64:
+        return lambda z, i0, rows, wide: (z, i0)
+
+    def widen(z, i0, rows, wide):
+        for i in range(rows):
+            for j in range(z.shape[1]):
+                wide[i, j] = z[i0 + i, j]
+        return wide, 0
+
+    return widen
+
+
 @njit(**_JIT)
 def brier_traces(z, codes, probs, class_w, row_w):
     """Cross-entropy's Hessian trace and the Gauss-Newton Brier trace, summed over rows.
@@ -970,7 +993,7 @@ def brier_traces(z, codes, probs, class_w, row_w):
     hard = codes.shape[0] > 0
     weighted = class_w.shape[0] > 0
     chunk = _chunk_rows(k_count)
-    wide = np.empty((chunk, k_count))
+    wide = np.empty((chunk, k_count))  # float32 margins, widened
     e = np.empty(chunk * k_count)
     buf = np.empty(chunk * k_count)
     et = np.empty((k_count, chunk))  # exponentials, class by class
@@ -988,10 +1011,8 @@ def brier_traces(z, codes, probs, class_w, row_w):
     gn_sum = 0.0
     for i0 in range(0, n, chunk):
         rows = min(chunk, n - i0)
-        for i in range(rows):
-            for j in range(k_count):
-                wide[i, j] = z[i0 + i, j]
-        if _exp_chunk(wide, 0, rows, e, buf) >= 0:
+        src, start = _float64_rows(z, i0, rows, wide)
+        if _exp_chunk(src, start, rows, e, buf) >= 0:
             return np.nan, np.nan  # non-finite margins: the caller reports them
         if rows < 8:
             # Long rows (K > 128): too few per chunk to run across; row by row.
