@@ -28,18 +28,21 @@ keeps its default of one thread); a number or ``all`` sets the engine's
 ``nthread`` / ``n_jobs`` and, on the native and sklearn paths, the
 objective's ``n_threads`` to it, as the README advises. The table reports
 medians of the interleaved runs, their ratio (boostobj / built-in) and the
-seconds spent inside boostobj's ``grad_hess``. On the native paths a third
-run replays the gradients boostobj's run returned, round by round: the same
+seconds spent inside boostobj's ``grad_hess``. On the native and Dask
+paths a third run replays the gradients boostobj's run returned, round by round: the same
 trees, with no gradient computed at all, so its ratio is the least any
 custom objective can cost in that engine: predicting margins every round
 and taking gradients back from Python, where the built-in computes its
-gradients inside the engine, on the engine's threads.
+gradients inside the engine, on the engine's threads. On the Dask paths the
+replay records and replays on the worker (``WorkerRecording``): the same
+floor, for the engine's Dask front end.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import inspect
 import os
 import platform
 import statistics
@@ -98,6 +101,69 @@ class Replay:
 
     def __deepcopy__(self, memo):
         return self
+
+
+class WorkerRecording:
+    """Record and replay on a Dask worker, for an objective that runs there.
+
+    The objective callables travel to the worker pickled, once per fit, so
+    what they record is kept in the ``distributed.Worker`` object of the
+    worker (one worker here), copied: boostobj may hand the same buffers out
+    again once the engine has let go of them.
+    """
+
+    def __init__(self, client):
+        self.client = client
+
+    @property
+    def recording(self):
+        return self.client.run(lambda dask_worker: dask_worker.__dict__.get("bench_on", False))
+
+    @recording.setter
+    def recording(self, on):
+        def switch(dask_worker):
+            if on:
+                dask_worker.bench_outputs = []
+            dask_worker.bench_on = on
+
+        self.client.run(switch)
+
+    def record(self, fn):
+        return _WorkerRecorded(fn)
+
+    @staticmethod
+    def replay(recorded):
+        return _WorkerReplay(recorded.__signature__)
+
+
+class _WorkerRecorded:
+    def __init__(self, fn):
+        self.fn = fn
+        # LightGBM's scikit-learn wrapper counts the objective's arguments.
+        self.__signature__ = inspect.signature(fn)
+
+    def __call__(self, *args):
+        from distributed import get_worker
+
+        out = self.fn(*args)
+        worker = get_worker()
+        if worker.__dict__.get("bench_on", False):
+            worker.bench_outputs.append(tuple(np.array(a, copy=True) for a in out))
+        return out
+
+
+class _WorkerReplay:
+    def __init__(self, signature):
+        self.round = 0
+        self.__signature__ = signature
+
+    def __call__(self, *args):
+        from distributed import get_worker
+
+        outputs = get_worker().bench_outputs
+        out = outputs[self.round % len(outputs)]
+        self.round += 1
+        return out
 
 
 def make_data(n, d, k, seed=0):
@@ -173,15 +239,14 @@ def xgboost_path(path, X, y, k, rounds, setting, client=None):
     if threads is not None:
         params["nthread"] = threads
     dtrain = xgb_dask.DaskDMatrix(client, Xd, yd)
+    custom = {**params, "disable_default_eval_metric": 1}
+    on_worker = WorkerRecording(client)
+    recorded = on_worker.record(bx.objective(xent))
     return (
         lambda: xgb_dask.train(client, {**params, "eval_metric": "mlogloss"}, dtrain, rounds),
-        lambda: xgb_dask.train(
-            client,
-            {**params, "disable_default_eval_metric": 1},
-            dtrain,
-            rounds,
-            obj=bx.objective(xent),
-        ),
+        lambda: xgb_dask.train(client, custom, dtrain, rounds, obj=recorded),
+        lambda: xgb_dask.train(client, custom, dtrain, rounds, obj=on_worker.replay(recorded)),
+        on_worker,
     )
 
 
@@ -227,17 +292,23 @@ def lightgbm_path(path, X, y, k, rounds, setting, client=None):
     import dask.array as da
     import lightgbm.dask as lgb_dask
 
-    Xd = da.from_array(X, chunks=(X.shape[0] // 2, X.shape[1]))
-    yd = da.from_array(y, chunks=X.shape[0] // 2)
+    # One partition: lightgbm.dask gathers a worker's partitions in an order
+    # that changes from fit to fit, and the replay needs the recorded rows' order.
+    Xd = da.from_array(X, chunks=X.shape)
+    yd = da.from_array(y, chunks=X.shape[0])
     # lightgbm.dask takes the worker's thread count whatever is passed.
     est.pop("n_jobs", None)
     est["client"] = client
     est["boost_from_average"] = False  # the custom objective starts from 0, as on "sklearn"
+    on_worker = WorkerRecording(client)
+    recorded = on_worker.record(bl.sklearn_objective(xent))
     return (
         lambda: lgb_dask.DaskLGBMClassifier(**est).fit(Xd, yd),
-        lambda: lgb_dask.DaskLGBMClassifier(objective=bl.sklearn_objective(xent), **est).fit(
+        lambda: lgb_dask.DaskLGBMClassifier(objective=recorded, **est).fit(Xd, yd),
+        lambda: lgb_dask.DaskLGBMClassifier(objective=on_worker.replay(recorded), **est).fit(
             Xd, yd
         ),
+        on_worker,
     )
 
 
