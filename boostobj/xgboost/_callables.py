@@ -264,6 +264,11 @@ def objective(
     ``SoftmaxCrossEntropy(hessian_scale=2.0, min_hessian=1e-16)`` the model
     reproduces the built-in ``multi:softprob``; with ``hessian_scale=1.0`` (and
     the same floor) the single-output model reproduces ``binary:logistic``.
+
+    On a distributed run (``xgboost.dask``), the workers check their labels
+    and starting margins together in the first round, so that rows failing
+    a check on one worker raise the same error on every worker instead of
+    leaving the others waiting in XGBoost's next collective operation.
     """
     return _Objective(obj, engine_hessian)
 
