@@ -214,6 +214,41 @@ def test_targets_are_freed_with_their_dmatrix():
     assert ref() is None and len(f._targets) == 0
 
 
+def test_distributed_workers_check_together_once_per_training_dmatrix(monkeypatch):
+    # On a distributed run the workers check round 1 together (one more
+    # collective): that must happen exactly once per training DMatrix, or one
+    # worker would wait in it for another that never comes. Simulated here:
+    # XGBoost reports a distributed run, and the agreement is counted.
+    import boostobj.xgboost._callables as callables
+
+    x, y, _ = problem()
+    calls = []
+
+    def counted(check):
+        calls.append(1)
+        return check()
+
+    monkeypatch.setattr(xgb.collective, "is_distributed", lambda: True)
+    monkeypatch.setattr(callables, "_checked_on_every_worker", counted)
+    f = bx.objective(SoftmaxCrossEntropy())
+    dmat = xgb.DMatrix(x, label=y)
+    xgb.train(TREE, dmat, ROUNDS, obj=f)
+    assert len(calls) == 1
+    # New labels after that (valid ones) are validated again, alone: no new agreement.
+    dmat.set_label(np.roll(y, 1))
+    xgb.train(TREE, dmat, 2, obj=f)
+    assert len(calls) == 1
+    # Another DMatrix, and a copy of the callable (as each worker gets one), check again.
+    xgb.train(TREE, xgb.DMatrix(x, label=y), 2, obj=f)
+    xgb.train(TREE, dmat, 2, obj=copy.deepcopy(f))
+    assert len(calls) == 3
+    # The record holds no DMatrix alive.
+    ref = weakref.ref(dmat)
+    del dmat
+    gc.collect()
+    assert ref() is None and len(f._checked) == 0
+
+
 # ---------------------------------------------------- scikit-learn paths
 SKPARAMS = {"n_estimators": ROUNDS, "max_depth": 3, "learning_rate": 0.3, "n_jobs": 1}
 
