@@ -442,7 +442,7 @@ class WeightedBrier(BaseObjective):
     def _pin_loss_scale(
         self, targets: Targets, n_classes: int, single_output: bool
     ) -> WeightedBrier:
-        if not (isinstance(self.loss_scale, str) and self.loss_scale == "prior"):
+        if not _same_scale(self.loss_scale, "prior"):
             return self
         params = self._validate_params()
         targets.check_fits(targets.n_samples, n_classes, single_output)
@@ -456,7 +456,7 @@ class WeightedBrier(BaseObjective):
         For :func:`~boostobj.check_grad_hess`, which differences the loss of
         the copy: the gradient of a call is that of the loss at a fixed scale.
         """
-        if not (isinstance(self.loss_scale, str) and self.loss_scale == "adaptive"):
+        if not _same_scale(self.loss_scale, "adaptive"):
             return self
         fixed = copy.copy(self)
         fixed.loss_scale = self.loss_scale_at(labels, raw, sample_weight)
@@ -468,7 +468,7 @@ class WeightedBrier(BaseObjective):
         raw: np.ndarray,
         total: Callable[[np.ndarray], np.ndarray],
     ) -> WeightedBrier:
-        if not (isinstance(self.loss_scale, str) and self.loss_scale == "adaptive"):
+        if not _same_scale(self.loss_scale, "adaptive"):
             return self
         params = self._validate_params()
         k = 2 if raw.ndim == 1 else raw.shape[1]
