@@ -326,6 +326,48 @@ def test_nothing_accumulates_across_fits(path):
     assert grown < 400_000
 
 
+def skewed(seed, major):
+    """``problem`` rows relabelled so that class ``major`` holds most of them."""
+    x, y, w = problem(seed)
+    rng = np.random.default_rng(seed + 100)
+    return x, np.where(rng.uniform(size=N) < 0.6, major, y), w
+
+
+@pytest.mark.parametrize("given", ["Classifier", "Booster", "file"])
+@pytest.mark.parametrize("classes", [K, 2])
+def test_classifier_continued_on_other_rows_keeps_its_trees_start(given, classes, tmp_path):
+    # The second batch has another class mix: priors recomputed from it
+    # would move every tree of the first model.
+    x, y, w = skewed(0, 0)
+    x2, y2, w2 = skewed(1, classes - 1)
+    y, y2 = y % classes, y2 % classes
+    first = bx.Classifier(objective=WeightedBrier(), **SKPARAMS).fit(x, y, sample_weight=w)
+    previous = {"Classifier": first, "Booster": first.get_booster(), "file": tmp_path / "m.json"}
+    first.save_model(previous["file"])
+    more = bx.Classifier(objective=WeightedBrier(), **SKPARAMS)
+    more.fit(x2, y2, sample_weight=w2, xgb_model=previous[given])
+    np.testing.assert_array_equal(more.init_raw_, first.init_raw_)
+    head = more.predict(x, output_margin=True, iteration_range=(0, ROUNDS))
+    np.testing.assert_array_equal(head, sk_margins(first, x))
+    assert more.get_booster().num_boosted_rounds() == 2 * ROUNDS
+    # The saved model keeps the start its trees share.
+    np.testing.assert_array_equal(bx.stored_init_raw(more.get_booster()), first.init_raw_)
+
+
+def test_classifier_continuing_a_model_it_cannot_start_raises():
+    x, y, _ = problem()
+    foreign = xgb.XGBClassifier(**SKPARAMS).fit(x, y)
+    with pytest.raises(ValueError, match="xgb_model was not trained by boostobj"):
+        bx.Classifier(**SKPARAMS).fit(x, y, xgb_model=foreign)
+    binary = bx.Classifier(**SKPARAMS).fit(x, y % 2)
+    with pytest.raises(ValueError, match=r"single output .* y has 3 classes"):
+        bx.Classifier(**SKPARAMS).fit(x, y, xgb_model=binary)
+    # With the starting margins given, the foreign model is continued from them.
+    start = np.zeros((N, K), dtype=np.float32)
+    more = bx.Classifier(**SKPARAMS).fit(x, y, base_margin=start, xgb_model=foreign)
+    assert more.get_booster().num_boosted_rounds() == 2 * ROUNDS
+
+
 # ------------------------------------------------------------- metrics
 def digits():
     from sklearn.datasets import load_digits

@@ -42,6 +42,34 @@ def _n_rows(X: Any) -> int:
     return int(shape[0]) if shape is not None else len(X)
 
 
+def _continued_priors(previous: Any, n_classes: int) -> np.ndarray | float:
+    """The priors stored in ``xgb_model``, the model a ``fit`` continues.
+
+    Recomputing them from the new rows would move the start of every tree
+    already in the model, and so its predictions, by as much as the class
+    mix of the new rows differs from the old.
+    """
+    if isinstance(previous, xgb.XGBModel):
+        booster = previous.get_booster()
+    elif isinstance(previous, xgb.Booster):
+        booster = previous
+    else:
+        booster = xgb.Booster(model_file=previous)
+    try:
+        init = stored_init_raw(booster)
+    except ValueError:
+        raise ValueError(
+            "xgb_model was not trained by boostobj.xgboost.Classifier, so the starting "
+            "margins of its trees are not stored in it; pass them as base_margin (and "
+            "base_margin_eval_set) to continue it"
+        ) from None
+    layout = () if n_classes == 2 else (n_classes,)
+    if np.shape(init) != layout:
+        stored = "a single output (2 classes)" if np.ndim(init) == 0 else f"{np.size(init)} classes"
+        raise ValueError(f"xgb_model was trained on {stored}, y has {n_classes} classes")
+    return init
+
+
 class _SklearnMetric:
     """``f(y_true, y_score, sample_weight=None)`` for ``eval_metric=``: the weighted mean loss."""
 
@@ -223,7 +251,10 @@ class Classifier(xgb.XGBClassifier):
             Replaces the class priors for the evaluation sets.
         **fit_params
             Passed to ``XGBClassifier.fit`` (``verbose``, ``xgb_model``,
-            ``sample_weight_eval_set``, ...).
+            ``sample_weight_eval_set``, ...). With ``xgb_model``, a model
+            a ``Classifier`` trained, the new trees start from the priors
+            stored in that model, not from priors of ``y``, so that the
+            model's own trees predict as before.
 
         Returns
         -------
@@ -260,7 +291,13 @@ class Classifier(xgb.XGBClassifier):
                 f"got shape {np.shape(sample_weight)}"
             )
         targets = Targets(labels, sample_weight)
-        init = class_priors(obj, targets, None, n_classes)
+        previous = fit_params.get("xgb_model")
+        if previous is not None and base_margin is None:
+            # Continued training: the model's trees were grown from its own
+            # priors, and the new trees must add to the same start.
+            init = _continued_priors(previous, n_classes)
+        else:
+            init = class_priors(obj, targets, None, n_classes)
         if base_margin is None:
             base_margin = _tile(init, targets.n_samples)
         if eval_set is not None and base_margin_eval_set is None:
