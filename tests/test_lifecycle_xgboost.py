@@ -368,6 +368,29 @@ def test_classifier_continuing_a_model_it_cannot_start_raises():
     assert more.get_booster().num_boosted_rounds() == 2 * ROUNDS
 
 
+@pytest.mark.parametrize("booster", ["gbtree", "dart"])
+@pytest.mark.parametrize("classes", [K, 2])
+def test_classifier_predicts_the_margins_of_a_dmatrix_with_its_priors(booster, classes):
+    # XGBoost 3.2's in-place prediction with a base margin is wrong on dart.
+    x, y, w = skewed(0, 0)
+    y = y % classes
+    params = {"booster": booster, "random_state": 0}
+    if booster == "dart":
+        params.update(rate_drop=0.3, skip_drop=0.0)
+    model = bx.Classifier(**SKPARAMS, **params).fit(x, y, sample_weight=w)
+    dmat = xgb.DMatrix(x)
+    bx.set_base_margin(dmat, model.init_raw_)
+    expected = model.get_booster().predict(dmat, output_margin=True)
+    np.testing.assert_array_equal(model.predict(x, output_margin=True), expected)
+    proba = model.predict_proba(x)
+    if classes == 2:
+        p1 = 1.0 / (1.0 + np.exp(-expected.astype(np.float64)))
+        np.testing.assert_allclose(proba, np.column_stack([1.0 - p1, p1]), atol=1e-6)
+    else:
+        np.testing.assert_allclose(proba, SoftmaxCrossEntropy().predict_proba(expected), atol=1e-6)
+    np.testing.assert_array_equal(model.predict(x), proba.argmax(axis=1))
+
+
 # ------------------------------------------------------------- metrics
 def digits():
     from sklearn.datasets import load_digits
