@@ -391,6 +391,36 @@ def test_classifier_predicts_the_margins_of_a_dmatrix_with_its_priors(booster, c
     np.testing.assert_array_equal(model.predict(x), proba.argmax(axis=1))
 
 
+@pytest.mark.parametrize("scale", [3.0, 0.25])
+def test_classifier_weights_class_1_by_scale_pos_weight(scale):
+    # XGBoost applies it in its own binary objective, which the Classifier
+    # replaces: it must reach boostobj's objective as weights.
+    x, y, w = problem()
+    y = y % 2
+    model = bx.Classifier(scale_pos_weight=scale, **SKPARAMS).fit(x, y, sample_weight=w)
+    folded = bx.Classifier(**SKPARAMS).fit(x, y, sample_weight=np.where(y == 1, scale, 1.0) * w)
+    np.testing.assert_array_equal(sk_margins(model, x), sk_margins(folded, x))
+    np.testing.assert_array_equal(model.init_raw_, folded.init_raw_)
+    assert model.get_params()["scale_pos_weight"] == scale
+    # Its metric is the unweighted one, as the built-in's (logloss) is.
+    model = bx.Classifier(scale_pos_weight=scale, **SKPARAMS)
+    model.fit(x, y, eval_set=[(x, y)], verbose=False)
+    reported = model.evals_result()["validation_0"][SoftmaxCrossEntropy.name][-1]
+    assert reported == pytest.approx(log_loss(y, model.predict_proba(x)), rel=1e-5)
+
+
+def test_classifier_scale_pos_weight_is_checked_and_left_to_xgboost_on_k_classes():
+    x, y, _ = problem()
+    for bad, error in ((0.0, ValueError), (np.nan, ValueError), ("3", TypeError)):
+        with pytest.raises(error, match="scale_pos_weight must be a positive finite number"):
+            bx.Classifier(scale_pos_weight=bad, **SKPARAMS).fit(x, y % 2)
+    # With more classes XGBoost's own objective ignores it too (and warns).
+    with pytest.warns(UserWarning, match="scale_pos_weight"):
+        model = bx.Classifier(scale_pos_weight=3.0, **SKPARAMS).fit(x, y)
+    plain = bx.Classifier(**SKPARAMS).fit(x, y)
+    np.testing.assert_array_equal(sk_margins(model, x), sk_margins(plain, x))
+
+
 # ------------------------------------------------------------- metrics
 def digits():
     from sklearn.datasets import load_digits

@@ -70,6 +70,29 @@ def _continued_priors(previous: Any, n_classes: int) -> np.ndarray | float:
     return init
 
 
+def _scaled_positives(targets: Targets, n_classes: int, model: xgb.XGBModel) -> Targets:
+    """``targets`` with class 1's rows weighted ``scale_pos_weight`` times more (two classes).
+
+    XGBoost applies ``scale_pos_weight`` inside its own binary objective,
+    which the Classifier's replaces: the objective gets it as weights
+    instead (the metrics do not, as with the built-in). With more classes
+    XGBoost ignores it, and says so.
+    """
+    scale = model.get_params().get("scale_pos_weight")
+    if n_classes != 2 or scale is None:
+        return targets
+    if isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)):
+        raise TypeError(f"scale_pos_weight must be a positive finite number, got {scale!r}")
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale_pos_weight must be a positive finite number, got {scale!r}")
+    if scale == 1:
+        return targets
+    labels = targets._labels
+    weight = targets.sample_weight
+    base = np.ones(targets.n_samples) if weight is None else weight.astype(np.float64)
+    return Targets(labels, np.where(labels == 1, base * float(scale), base))
+
+
 class _SklearnMetric:
     """``f(y_true, y_score, sample_weight=None)`` for ``eval_metric=``: the weighted mean loss."""
 
@@ -145,7 +168,10 @@ class Classifier(xgb.XGBClassifier):
     ``predict_proba`` returns probabilities (n, K), ``predict`` class ids.
     With two classes the model has a single output, as XGBoost's binary
     objective has: margin ``m`` means margins ``[0, m]``, i.e.
-    ``P(class 1) = sigmoid(m)``, and ``init_raw_`` is a float.
+    ``P(class 1) = sigmoid(m)``, and ``init_raw_`` is a float;
+    ``scale_pos_weight`` then multiplies the weights of class 1's rows in
+    the objective (and its priors), as XGBoost's binary objective does, and
+    not in the metrics.
 
     Parameters
     ----------
@@ -290,7 +316,7 @@ class Classifier(xgb.XGBClassifier):
                 f"sample_weight must have shape ({n_rows},), one weight per row of X, "
                 f"got shape {np.shape(sample_weight)}"
             )
-        targets = Targets(labels, sample_weight)
+        targets = _scaled_positives(Targets(labels, sample_weight), n_classes, self)
         previous = fit_params.get("xgb_model")
         if previous is not None and base_margin is None:
             # Continued training: the model's trees were grown from its own
