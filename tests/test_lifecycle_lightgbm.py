@@ -21,6 +21,7 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.metrics import log_loss
 
 import boostobj.lightgbm as bl
 from boostobj import SoftmaxCrossEntropy, WeightedBrier
@@ -372,3 +373,31 @@ def test_the_array_cache_holds_no_reference_to_its_keys():
     gc.collect()
     assert refs[0]() is None and refs[1]() is None
     assert len(bl_targets._BY_ARRAYS) == 0
+
+
+# Every tree dropped every round: the model does not depend on the drop
+# draws, which LightGBM 4.7 offsets by one at random with a custom
+# objective (its DART reads an unset flag in the first round).
+EVERY_TREE_DROPPED = {
+    "boosting_type": "dart",
+    "drop_rate": 1.0,
+    "uniform_drop": True,
+    "max_drop": -1,
+    "skip_drop": 0.0,
+}
+
+
+@pytest.mark.parametrize("rows", ["training arrays", "same rows"])
+def test_classifier_dart_measured_on_its_training_rows_keeps_its_model(rows):
+    # LightGBM measures a Python metric on the training Dataset from the
+    # training scores, and reading them makes DART drop trees, which stay
+    # dropped after the last round.
+    x, soft, _ = problem()
+    y = soft.argmax(axis=1)
+    params = {**SKPARAMS, **EVERY_TREE_DROPPED}
+    alone = bl.Classifier(**params).fit(x, y)
+    model = bl.Classifier(**params)
+    model.fit(x, y, eval_set=[(x, y) if rows == "training arrays" else (x.copy(), y)])
+    np.testing.assert_array_equal(sk_margins(model, x), sk_margins(alone, x))
+    reported = model.evals_result_["valid_0"][SoftmaxCrossEntropy.name][-1]
+    assert reported == pytest.approx(log_loss(y, model.predict_proba(x)), rel=1e-9)

@@ -213,6 +213,14 @@ def metric(obj: BaseObjective, name: str | None = None) -> Callable[[np.ndarray,
         for ``WeightedBrier`` the Brier score, without its ``loss_scale``.
         Margins must be complete: give validation sets the ``init_score``
         the training set has.
+
+    Notes
+    -----
+    With ``boosting="dart"``, measure the training rows on another Dataset
+    (``lgb.Dataset(X, reference=dtrain)``, targets attached), not on
+    ``dtrain`` itself: LightGBM computes a Python metric on its training
+    Dataset from the training scores, and reading them makes DART drop
+    trees that stay dropped after the last round.
     """
     return _Metric(obj, name)
 

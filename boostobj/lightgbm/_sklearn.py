@@ -6,6 +6,7 @@ imports it on first access to ``Classifier``.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import warnings
 from collections.abc import Callable
@@ -341,6 +342,13 @@ class Classifier(lgb.LGBMClassifier):
             fit_params.pop("eval_X", None),
             fit_params.pop("eval_y", None),
         )
+        if eval_set is not None and _is_dart(params):
+            # LightGBM measures a Python metric on its training Dataset from
+            # the training scores, and reading them makes DART drop trees
+            # for the next round: after the last round they stay dropped in
+            # the model. Another Dataset of the same rows is measured on the
+            # whole model instead, and leaves the model alone.
+            eval_set = [(_distinct(xv) if xv is X and yv is y else xv, yv) for xv, yv in eval_set]
         y_arr = column_or_1d(y, warn=True)
         check_classification_targets(y_arr)
         classes, codes = np.unique(y_arr, return_inverse=True)
@@ -464,6 +472,18 @@ class Classifier(lgb.LGBMClassifier):
 
 # Pickle finds classes by module and qualified name: keep the public ones.
 Classifier.__module__ = "boostobj.lightgbm"
+
+
+def _is_dart(params: dict[str, Any]) -> bool:
+    return any(
+        isinstance(value, str) and value.strip().lower() == "dart"
+        for value in (params.get(alias) for alias in ("boosting_type", "boosting", "boost"))
+    )
+
+
+def _distinct(X: Any) -> Any:
+    """``X`` as another object with the same rows, so that LightGBM builds it a Dataset."""
+    return X.view() if isinstance(X, np.ndarray) else copy.copy(X)
 
 
 def _truthy(value: Any) -> bool:
