@@ -244,6 +244,64 @@ def test_continued_training_equals_continued_training_on_fresh_datasets():
     assert_same_model(more, fresh_more, x)
 
 
+def started(obj, x, soft, rounds, **kwargs):
+    """A model of ``rounds`` rounds from the priors, trained and given them in one go."""
+    start = prior(obj, soft)
+    data = bl.attach_targets(lgb.Dataset(x, free_raw_data=False), soft, init_raw=start)
+    return bl.add_init_raw(lgb.train(params(obj), data, rounds, **kwargs), start), data, start
+
+
+def test_continuing_a_model_that_holds_its_priors_equals_training_in_one_go():
+    x, soft, _ = problem()
+    obj = SoftmaxCrossEntropy()
+    first, data, _ = started(obj, x, soft, 3)
+    # LightGBM replaces the Dataset's init_score by first's margins, priors included.
+    more = lgb.train(params(obj), data, 3, init_model=first)
+    one_go, _, _ = started(obj, x, soft, 6)
+    np.testing.assert_allclose(margins(more, x), margins(one_go, x), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("first_has_priors", [True, False])
+def test_add_init_raw_refuses_a_continued_booster(first_has_priors):
+    # Priors added to the continued model too would count twice, or follow
+    # trees that started without them.
+    x, soft, _ = problem()
+    obj = SoftmaxCrossEntropy()
+    start = prior(obj, soft)
+    data = bl.attach_targets(lgb.Dataset(x, free_raw_data=False), soft, init_raw=start)
+    first = lgb.train(params(obj), data, 3, keep_training_booster=True)
+    if first_has_priors:
+        bl.add_init_raw(first, start)
+    more = lgb.train(params(obj), data, 3, init_model=first)
+    with pytest.raises(ValueError, match="continued an init_model"):
+        bl.add_init_raw(more, start)
+
+
+@pytest.mark.parametrize("role", ["training", "validation"])
+def test_an_attached_init_raw_that_lightgbm_set_to_zero_is_an_error(role):
+    # A Dataset that trained with init_model= and trains again without gets
+    # init_score 0 from LightGBM: its attached priors would be gone.
+    x, soft, _ = problem()
+    obj = SoftmaxCrossEntropy()
+    first, data, start = started(obj, x, soft, 3)
+    valid = bl.attach_targets(
+        lgb.Dataset(x, reference=data, free_raw_data=False), soft, init_raw=start
+    )
+    lgb.train(params(obj), data, 2, init_model=first, valid_sets=[valid], feval=bl.metric(obj))
+    if role == "training":
+        with pytest.raises(
+            ValueError, match="training Dataset's init_score, attached as init_raw, is now 0"
+        ):
+            lgb.train(params(obj), data, ROUNDS)
+        bl.attach_targets(data, soft, init_raw=start)  # attached again: trains from the priors
+        retrained = bl.add_init_raw(lgb.train(params(obj), data, ROUNDS), start)
+        assert_same_model(retrained, started(obj, x, soft, ROUNDS)[0], x)
+    else:
+        fresh = bl.attach_targets(lgb.Dataset(x, free_raw_data=False), soft, init_raw=start)
+        with pytest.raises(ValueError, match="evaluation Dataset's init_score"):
+            lgb.train(params(obj), fresh, ROUNDS, valid_sets=[valid], feval=bl.metric(obj))
+
+
 def test_a_deep_copied_dataset_keeps_its_attached_targets():
     x, soft, w = problem()
     obj = WeightedBrier()

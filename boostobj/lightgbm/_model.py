@@ -23,6 +23,12 @@ def add_init_raw(booster: lgb.Booster, init_raw: Any) -> lgb.Booster:
     after training. Predictions with ``start_iteration > 0`` then miss the
     margins, as with ``boost_from_average``.
 
+    To continue training (``lgb.train(..., init_model=booster)``), call it
+    on the first model before continuing, and not on the continued one:
+    LightGBM replaces the Dataset's ``init_score`` with the margins of
+    ``init_model``, which then include the priors. A continued Booster
+    still in memory raises.
+
     Parameters
     ----------
     booster : lightgbm.Booster
@@ -50,6 +56,14 @@ def add_init_raw(booster: lgb.Booster, init_raw: Any) -> lgb.Booster:
         )
     if booster.current_iteration() < 1:
         raise ValueError("the Booster has no trees yet; call add_init_raw after training")
+    if getattr(booster, "_Booster__init_predictor", None) is not None:
+        # Its first trees are init_model's, and its later ones started from
+        # init_model's margins, which LightGBM put in place of the
+        # Dataset's init_score: the priors belong in init_model.
+        raise ValueError(
+            "the Booster continued an init_model, whose margins its new trees started "
+            "from; add init_raw to the first model, before continuing it, and not again"
+        )
     model = booster.dump_model(num_iteration=1)
     if model.get("average_output", False):
         raise ValueError("init_raw cannot be added to a random-forest Booster (averaged output)")

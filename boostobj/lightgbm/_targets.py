@@ -102,7 +102,15 @@ class _EngineSnapshot:
 class _Binding:
     """The targets of one Dataset and where they come from."""
 
-    __slots__ = ("parent", "snapshot", "source", "targets")
+    __slots__ = (
+        "had_predictor",
+        "init_raw",
+        "init_seen",
+        "parent",
+        "snapshot",
+        "source",
+        "targets",
+    )
 
     def __init__(
         self, targets: Targets, source: str, snapshot: _EngineSnapshot, parent: Any = None
@@ -111,6 +119,11 @@ class _Binding:
         self.source = source  # "attached", "subset" or "engine"
         self.snapshot = snapshot
         self.parent = parent  # for "subset": the ancestor's binding it was cut from
+        # Attached starting margins, the init_score array last seen, and
+        # whether the Dataset has trained with init_model= (see _check_init).
+        self.init_raw: np.ndarray | None = None
+        self.init_seen: Any = None
+        self.had_predictor = False
 
 
 def _engine_label_weight(dataset: Any) -> tuple[Any, Any]:
@@ -209,8 +222,38 @@ def attach_targets(
         dataset.set_label(np.asarray(ids, dtype=np.float64))
     from_file = rows is None and isinstance(getattr(dataset, "data", None), (str, PathLike))
     snapshot = _EngineSnapshot(*_engine_label_weight(dataset), pending=from_file)
-    setattr(dataset, _BINDING_ATTR, _Binding(targets, "attached", snapshot))
+    binding = _Binding(targets, "attached", snapshot)
+    if init_raw is not None:
+        binding.init_raw = start
+        binding.init_seen = getattr(dataset, "init_score", None)
+    setattr(dataset, _BINDING_ATTR, binding)
     return dataset
+
+
+def _check_init(dataset: Any, binding: _Binding, role: str) -> None:
+    """Raise if LightGBM has set the attached ``init_raw`` of ``dataset`` to 0.
+
+    In a training with ``init_model=``, a Dataset's ``init_score`` becomes
+    the model's margins; used again without, LightGBM sets it to 0 rather
+    than back, and the priors attached with it are silently gone. (An
+    ``init_score`` set by the caller is followed, as LightGBM follows it.)
+    """
+    if binding.init_raw is None:
+        return
+    if getattr(dataset, "_predictor", None) is not None:
+        binding.had_predictor = True
+        return
+    current = getattr(dataset, "init_score", None)
+    if current is binding.init_seen:
+        return
+    if binding.had_predictor and current is not None and not np.any(np.asarray(current)):
+        raise ValueError(
+            f"the {role} Dataset's init_score, attached as init_raw, is now 0: LightGBM sets "
+            f"it to 0 when a Dataset used in a training with init_model= is used again "
+            f"without it. Attach init_raw again (boostobj.lightgbm.attach_targets), or build "
+            f"a new Dataset"
+        )
+    binding.init_seen = current
 
 
 def _check_binding(dataset: Any, binding: _Binding, role: str, ancestor: bool = False) -> None:
@@ -278,6 +321,7 @@ def _dataset_targets(dataset: Any, role: str) -> Targets:
     binding: _Binding | None = getattr(dataset, _BINDING_ATTR, None)
     if binding is not None and binding.source == "attached":
         _check_binding(dataset, binding, role)
+        _check_init(dataset, binding, role)
         return binding.targets
     if binding is not None and binding.source == "subset":
         ancestor = _attached_ancestor(dataset, compose=False)
