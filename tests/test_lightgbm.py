@@ -906,6 +906,21 @@ def test_classifier_binary_metrics_are_those_of_probabilities():
     )
 
 
+def test_classifier_binary_error_reads_a_tie_as_lightgbm_does():
+    # Balanced classes and nothing to split: P(class 1) = 0.5 on every row,
+    # which LightGBM's binary_error counts as class 0.
+    x, y = np.ones((40, 2)), np.tile([0, 1], 20)
+    params = {"n_estimators": 2, "n_jobs": 1, "verbose": -1, "metric": "binary_error"}
+    ours = bl.Classifier(**params).fit(x, y, eval_X=x, eval_y=y)
+    theirs = lgb.LGBMClassifier(**params).fit(x, y, eval_X=x, eval_y=y)
+    np.testing.assert_array_equal(ours.predict_proba(x), theirs.predict_proba(x))
+    [(_, curves)] = ours.evals_result_.items()
+    [(_, builtin)] = theirs.evals_result_.items()
+    error = curves["binary_error"][-1]
+    assert error == builtin["binary_error"][-1] == 0.5
+    assert error == np.mean(ours.predict(x) != y)
+
+
 def test_classifier_top_k_error_follows_lightgbm():
     xtr, ytr, xte, yte = digits_split()
     model = bl.Classifier(metric="multi_error", multi_error_top_k=3, **SKPARAMS)

@@ -111,7 +111,9 @@ class _SklearnError(_SklearnMetric):
     """LightGBM's ``multi_error``/``binary_error`` on probabilities, weighted.
 
     A row is an error when more than ``top_k`` classes score at least as
-    high as its label (LightGBM's ``multi_error_top_k`` rule).
+    high as its label (LightGBM's ``multi_error_top_k`` rule); with a
+    single output, when ``P(class 1) > 0.5`` is not its label (LightGBM's
+    ``binary_error``, which reads a tie as class 0).
     """
 
     __slots__ = ("top_k",)
@@ -126,10 +128,12 @@ class _SklearnError(_SklearnMetric):
     def _value(self, targets: Targets, preds: np.ndarray) -> float:
         if not preds.shape[0]:
             return 0.0
-        raw = np.column_stack([np.zeros_like(preds), preds]) if preds.ndim == 1 else preds
         codes = targets._labels.astype(np.intp)  # class ids: LightGBM label-encodes y
-        at_label = raw[np.arange(raw.shape[0]), codes]
-        wrong = (raw >= at_label[:, None]).sum(axis=1) > self.top_k
+        if preds.ndim == 1:
+            wrong = (preds > 0) != (codes == 1)
+        else:
+            at_label = preds[np.arange(preds.shape[0]), codes]
+            wrong = (preds >= at_label[:, None]).sum(axis=1) > self.top_k
         return float(np.average(wrong, weights=targets.sample_weight))
 
 
