@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import inspect
 import pickle
+import re
 import subprocess
 import sys
 import warnings
@@ -1169,6 +1170,43 @@ def test_preds_must_be_an_array():
     data = lgb.Dataset(x, y).construct()
     with pytest.raises(TypeError, match="preds must be"):
         bl.objective(SoftmaxCrossEntropy())([[0.0] * 3] * 10, data)
+
+
+@pytest.mark.parametrize("mixup", ["objective", "metric", "sklearn_objective", "sklearn_metric"])
+def test_an_adapter_used_in_the_other_api_names_the_right_one(mixup):
+    x, y = make_data(n=60)
+    obj = SoftmaxCrossEntropy()
+    native = {**PARAMS, "num_class": 3}
+    run, right = {
+        "objective": (
+            lambda: lgb.LGBMClassifier(objective=bl.objective(obj), **SKPARAMS).fit(x, y),
+            "use sklearn_objective() and sklearn_metric()",
+        ),
+        "metric": (
+            lambda: bl.Classifier(**SKPARAMS).fit(
+                x, y, eval_X=x, eval_y=y, eval_metric=bl.metric(obj)
+            ),
+            "use sklearn_objective() and sklearn_metric()",
+        ),
+        "sklearn_objective": (
+            lambda: lgb.train(
+                {**native, "objective": bl.sklearn_objective(obj)}, lgb.Dataset(x, y), 2
+            ),
+            "use boostobj.lightgbm.objective() there",
+        ),
+        "sklearn_metric": (
+            lambda: lgb.train(
+                {**native, "objective": bl.objective(obj)},
+                lgb.Dataset(x, y),
+                2,
+                valid_sets=[lgb.Dataset(x, y)],
+                feval=bl.sklearn_metric(obj),
+            ),
+            "use boostobj.lightgbm.metric() there",
+        ),
+    }[mixup]
+    with pytest.raises(TypeError, match=re.escape(right)):
+        run()
 
 
 def test_add_init_raw_refusals():

@@ -907,6 +907,33 @@ def test_native_bad_input_value_errors(make, fragments):
         assert fragment in str(info.value), str(info.value)
 
 
+@pytest.mark.parametrize("mixup", ["objective", "metric", "sklearn_objective"])
+def test_an_adapter_used_in_the_other_api_names_the_right_one(mixup):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(60, 3)), np.arange(60) % 3
+    obj = SoftmaxCrossEntropy()
+    run, right = {
+        "objective": (
+            lambda: xgb.XGBClassifier(objective=objective(obj), n_estimators=2).fit(x, y),
+            "use boostobj.xgboost.sklearn_objective() there",
+        ),
+        "metric": (
+            lambda: Classifier(n_estimators=2, eval_metric=metric(obj)).fit(
+                x, y, eval_set=[(x, y)], verbose=False
+            ),
+            "use boostobj.xgboost.sklearn_objective() there",
+        ),
+        "sklearn_objective": (
+            lambda: xgb.train(
+                {"num_class": 3}, xgb.DMatrix(x, label=y), 2, obj=sklearn_objective(obj)
+            ),
+            "use boostobj.xgboost.objective() there",
+        ),
+    }[mixup]
+    with pytest.raises(TypeError, match=re.escape(right)):
+        run()
+
+
 @pytest.mark.parametrize("make", [objective, metric, sklearn_objective])
 def test_callables_refuse_what_is_not_an_objective(make):
     with pytest.raises(TypeError, match=r"obj must be a boostobj objective.*got str"):

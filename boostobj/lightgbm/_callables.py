@@ -225,14 +225,31 @@ def metric(obj: BaseObjective, name: str | None = None) -> Callable[[np.ndarray,
     return _Metric(obj, name)
 
 
+# Default of the scikit-learn wrappers' weight: LightGBM's scikit-learn API
+# always passes it (it counts the parameters), lgb.train never does.
+_NO_WEIGHT: Any = object()
+
+
+def _check_not_native(y_pred: Any, wrapper: str, native: str) -> None:
+    if hasattr(y_pred, "get_label"):
+        raise TypeError(
+            f"boostobj.lightgbm.{wrapper}() is for LGBMClassifier and LGBMModel, which call "
+            f"it with labels, margins and weights; lgb.train and lgb.cv call it with margins "
+            f"and a Dataset: use boostobj.lightgbm.{native}() there"
+        )
+
+
 class _SklearnObjective(_ObjectiveWrapper):
     """``f(y_true, y_pred, weight) -> (grad, hess)`` for ``LGBMClassifier``."""
 
     __slots__ = ()
 
     def __call__(
-        self, y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None
+        self, y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None = _NO_WEIGHT
     ) -> tuple[np.ndarray, np.ndarray]:
+        if weight is _NO_WEIGHT:
+            _check_not_native(y_pred, "sklearn_objective", "objective")
+            weight = None
         preds = _check_preds(y_pred)
         targets = _array_targets(y_true, weight)
         _check_fits(targets, self.obj, preds, "training")
@@ -245,8 +262,11 @@ class _SklearnMetric(_Wrapper):
     __slots__ = ()
 
     def __call__(
-        self, y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None
+        self, y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None = _NO_WEIGHT
     ) -> tuple[str, float, bool]:
+        if weight is _NO_WEIGHT:
+            _check_not_native(y_pred, "sklearn_metric", "metric")
+            weight = None
         preds = _check_preds(y_pred)
         targets = _array_targets(y_true, weight)
         _check_fits(targets, self.obj, preds, "evaluation")

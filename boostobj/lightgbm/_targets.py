@@ -317,7 +317,12 @@ def _attached_ancestor(
 def _dataset_targets(dataset: Any, role: str) -> Targets:
     """The validated targets of a Dataset, built once and checked every round."""
     if not hasattr(dataset, "get_label"):
-        raise TypeError(f"the {role} data must be a lightgbm.Dataset, got {type(dataset).__name__}")
+        raise TypeError(
+            f"the {role} data must be a lightgbm.Dataset, got {type(dataset).__name__}: "
+            f"boostobj.lightgbm.objective() and metric() are for lgb.train and lgb.cv; in "
+            f"LGBMClassifier and LGBMModel use sklearn_objective() and sklearn_metric(), or "
+            f"boostobj.lightgbm.Classifier"
+        )
     binding: _Binding | None = getattr(dataset, _BINDING_ATTR, None)
     if binding is not None and binding.source == "attached":
         _check_binding(dataset, binding, role)

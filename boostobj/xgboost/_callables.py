@@ -311,6 +311,12 @@ class _SklearnObjective:
     def __call__(
         self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
+        if isinstance(y_pred, xgb.DMatrix):
+            raise TypeError(
+                "boostobj.xgboost.sklearn_objective() is for XGBClassifier and XGBModel, which "
+                "call it with labels and margins; xgb.train calls it with margins and a "
+                "DMatrix: use boostobj.xgboost.objective() there"
+            )
         # No DMatrix to key a cache on. Class ids are (n,): validating them is
         # O(n), about 1% of the gradient's O(n K) at K = 10.
         labels = _label_array(y_true, np.shape(y_pred)[0])

@@ -21,7 +21,11 @@ def _label_array(label: Any, n_rows: int) -> np.ndarray:
 def _dmatrix_targets(dmat: Any) -> Targets:
     """Validated labels and weights of a DMatrix."""
     if not isinstance(dmat, xgb.DMatrix):
-        raise TypeError(f"expected an xgboost.DMatrix, got {type(dmat).__name__}")
+        raise TypeError(
+            f"expected an xgboost.DMatrix, got {type(dmat).__name__}; XGBClassifier and "
+            f"XGBModel pass arrays to their objective: use "
+            f"boostobj.xgboost.sklearn_objective() there, or boostobj.xgboost.Classifier"
+        )
     n = dmat.num_row()
     label = dmat.get_label()
     if label.size == 0 and n:
