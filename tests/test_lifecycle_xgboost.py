@@ -368,16 +368,19 @@ def test_classifier_continuing_a_model_it_cannot_start_raises():
     assert more.get_booster().num_boosted_rounds() == 2 * ROUNDS
 
 
-@pytest.mark.parametrize("booster", ["gbtree", "dart"])
+@pytest.mark.parametrize("booster", ["gbtree", "dart", "dart, continued"])
 @pytest.mark.parametrize("classes", [K, 2])
 def test_classifier_predicts_the_margins_of_a_dmatrix_with_its_priors(booster, classes):
     # XGBoost 3.2's in-place prediction with a base margin is wrong on dart.
     x, y, w = skewed(0, 0)
     y = y % classes
-    params = {"booster": booster, "random_state": 0}
-    if booster == "dart":
+    params = {"booster": booster.split(",")[0], "random_state": 0}
+    if booster != "gbtree":
         params.update(rate_drop=0.3, skip_drop=0.0)
     model = bx.Classifier(**SKPARAMS, **params).fit(x, y, sample_weight=w)
+    if booster == "dart, continued":
+        # A model continued with xgb_model= keeps its dart booster unasked.
+        model = bx.Classifier(**SKPARAMS).fit(x, y, sample_weight=w, xgb_model=model)
     dmat = xgb.DMatrix(x)
     bx.set_base_margin(dmat, model.init_raw_)
     expected = model.get_booster().predict(dmat, output_margin=True)

@@ -915,13 +915,13 @@ def test_an_adapter_used_in_the_other_api_names_the_right_one(mixup):
     run, right = {
         "objective": (
             lambda: xgb.XGBClassifier(objective=objective(obj), n_estimators=2).fit(x, y),
-            "use boostobj.xgboost.sklearn_objective() there",
+            "use boostobj.xgboost.sklearn_objective() as their objective",
         ),
         "metric": (
             lambda: Classifier(n_estimators=2, eval_metric=metric(obj)).fit(
                 x, y, eval_set=[(x, y)], verbose=False
             ),
-            "use boostobj.xgboost.sklearn_objective() there",
+            "use boostobj.xgboost.sklearn_objective() as their objective",
         ),
         "sklearn_objective": (
             lambda: xgb.train(

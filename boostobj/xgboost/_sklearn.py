@@ -61,7 +61,7 @@ def _continued_priors(previous: Any, n_classes: int) -> np.ndarray | float:
         raise ValueError(
             "xgb_model was not trained by boostobj.xgboost.Classifier, so the starting "
             "margins of its trees are not stored in it; pass them as base_margin (and "
-            "base_margin_eval_set) to continue it"
+            "base_margin_eval_set) to continue it, and as base_margin to every predict"
         ) from None
     layout = () if n_classes == 2 else (n_classes,)
     if np.shape(init) != layout:
@@ -372,9 +372,13 @@ class Classifier(xgb.XGBClassifier):
 
     def _can_use_inplace_predict(self) -> bool:
         # XGBoost 3.2's in-place prediction adds a base margin wrongly on a
-        # dart booster (margins off by up to 4.8 against a DMatrix's, with
-        # base margin 1); the Classifier always passes one, the priors.
-        return super()._can_use_inplace_predict() and self.booster != "dart"
+        # dart booster, and the Classifier always passes one (the priors).
+        # The trained booster decides: a model continued with xgb_model=
+        # keeps the booster it was trained with, whatever self.booster says.
+        if not super()._can_use_inplace_predict():
+            return False
+        config = json.loads(self.get_booster().save_config())
+        return config["learner"]["gradient_booster"]["name"] != "dart"
 
     def _base_margin(self, X: Any, base_margin: Any) -> Any:
         if base_margin is not None:

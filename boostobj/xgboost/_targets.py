@@ -22,9 +22,10 @@ def _dmatrix_targets(dmat: Any) -> Targets:
     """Validated labels and weights of a DMatrix."""
     if not isinstance(dmat, xgb.DMatrix):
         raise TypeError(
-            f"expected an xgboost.DMatrix, got {type(dmat).__name__}; XGBClassifier and "
-            f"XGBModel pass arrays to their objective: use "
-            f"boostobj.xgboost.sklearn_objective() there, or boostobj.xgboost.Classifier"
+            f"expected an xgboost.DMatrix, got {type(dmat).__name__}: objective(), metric() "
+            f"and init_raw() take the DMatrix that xgb.train passes; XGBClassifier and "
+            f"XGBModel pass arrays: use boostobj.xgboost.sklearn_objective() as their "
+            f"objective (boostobj.xgboost.Classifier reports its objective's loss by default)"
         )
     n = dmat.num_row()
     label = dmat.get_label()
