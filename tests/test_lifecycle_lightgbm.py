@@ -277,29 +277,63 @@ def test_add_init_raw_refuses_a_continued_booster(first_has_priors):
         bl.add_init_raw(more, start)
 
 
-@pytest.mark.parametrize("role", ["training", "validation"])
-def test_an_attached_init_raw_that_lightgbm_set_to_zero_is_an_error(role):
-    # A Dataset that trained with init_model= and trains again without gets
-    # init_score 0 from LightGBM: its attached priors would be gone.
+def _zeroed_by(route, obj, first, data, valid, x, soft):
+    """Use ``data`` (and ``valid``) with init_model=first as ``route`` says; then, without."""
+    init_with, then = route.split(", then ")
+    folds = {"nfold": 2, "stratified": False}
+    if init_with == "train":
+        lgb.train(params(obj), data, 2, init_model=first, valid_sets=[valid])
+    else:
+        lgb.cv(params(obj), data, 2, init_model=first, **folds)
+    if then == "train":
+        return lambda: lgb.train(params(obj), data, ROUNDS)
+    if then == "cv":
+        return lambda: lgb.cv(params(obj), data, ROUNDS, **folds)
+    fresh = bl.attach_targets(lgb.Dataset(x, free_raw_data=False), soft)
+    return lambda: lgb.train(params(obj), fresh, ROUNDS, valid_sets=[valid], feval=bl.metric(obj))
+
+
+@pytest.mark.parametrize(
+    "route",
+    ["train, then train", "cv, then train", "train, then cv", "train, then measure valid"],
+)
+def test_an_attached_init_raw_that_lightgbm_set_to_zero_is_an_error(route):
+    # A Dataset used with init_model= and then without gets init_score 0
+    # from LightGBM: its attached priors would be gone. (The validation set
+    # was measured by LightGBM's own metric only, in the first training.)
     x, soft, _ = problem()
     obj = SoftmaxCrossEntropy()
     first, data, start = started(obj, x, soft, 3)
     valid = bl.attach_targets(
         lgb.Dataset(x, reference=data, free_raw_data=False), soft, init_raw=start
     )
-    lgb.train(params(obj), data, 2, init_model=first, valid_sets=[valid], feval=bl.metric(obj))
-    if role == "training":
-        with pytest.raises(
-            ValueError, match="training Dataset's init_score, attached as init_raw, is now 0"
-        ):
-            lgb.train(params(obj), data, ROUNDS)
-        bl.attach_targets(data, soft, init_raw=start)  # attached again: trains from the priors
-        retrained = bl.add_init_raw(lgb.train(params(obj), data, ROUNDS), start)
-        assert_same_model(retrained, started(obj, x, soft, ROUNDS)[0], x)
-    else:
-        fresh = bl.attach_targets(lgb.Dataset(x, free_raw_data=False), soft, init_raw=start)
-        with pytest.raises(ValueError, match="evaluation Dataset's init_score"):
-            lgb.train(params(obj), fresh, ROUNDS, valid_sets=[valid], feval=bl.metric(obj))
+    use_again = _zeroed_by(route, obj, first, data, valid, x, soft)
+    role = "evaluation" if route.endswith("valid") else "training"
+    with pytest.raises(ValueError, match=f"the {role} Dataset's init_score, attached as init_raw"):
+        use_again()
+
+
+def test_a_dataset_reset_by_lightgbm_trains_from_its_priors_once_attached_again():
+    x, soft, _ = problem()
+    obj = SoftmaxCrossEntropy()
+    first, data, start = started(obj, x, soft, 3)
+    lgb.train(params(obj), data, 2, init_model=first)
+    # LightGBM resets init_score as the next training starts: attached before, it is lost.
+    with pytest.raises(ValueError, match="attach the targets again"):
+        lgb.train(params(obj), data, ROUNDS)
+    bl.attach_targets(data, soft, init_raw=start)
+    retrained = bl.add_init_raw(lgb.train(params(obj), data, ROUNDS), start)
+    assert_same_model(retrained, started(obj, x, soft, ROUNDS)[0], x)
+
+
+def test_priors_of_zero_set_to_zero_again_are_no_error():
+    x, soft, _ = problem()
+    obj = SoftmaxCrossEntropy()
+    zero = np.zeros(K)
+    data = bl.attach_targets(lgb.Dataset(x, free_raw_data=False), soft, init_raw=zero)
+    first = lgb.train(params(obj), data, 3)
+    lgb.train(params(obj), data, 2, init_model=first)
+    assert_same_model(lgb.train(params(obj), data, ROUNDS), fresh_model(obj, x, soft), x)
 
 
 def test_a_deep_copied_dataset_keeps_its_attached_targets():
@@ -445,17 +479,23 @@ EVERY_TREE_DROPPED = {
 }
 
 
-@pytest.mark.parametrize("rows", ["training arrays", "same rows"])
-def test_classifier_dart_measured_on_its_training_rows_keeps_its_model(rows):
-    # LightGBM measures a Python metric on the training Dataset from the
-    # training scores, and reading them makes DART drop trees, which stay
-    # dropped after the last round.
-    x, soft, _ = problem()
+@pytest.mark.parametrize("boosting", ["gbdt", "dart"])
+def test_classifier_measured_on_its_training_rows_keeps_its_model(boosting):
+    # Under DART, LightGBM measures a Python metric on the training Dataset
+    # from the training scores, and reading them makes DART drop trees,
+    # which stay dropped after the last round. The measure keeps its name
+    # and weights (class_weight included) whatever the boosting.
+    x, soft, w = problem()
     y = soft.argmax(axis=1)
-    params = {**SKPARAMS, **EVERY_TREE_DROPPED}
-    alone = bl.Classifier(**params).fit(x, y)
+    params = {**SKPARAMS, "class_weight": {0: 3.0}}
+    if boosting == "dart":
+        params.update(EVERY_TREE_DROPPED)
+    alone = bl.Classifier(**params).fit(x, y, sample_weight=w)
     model = bl.Classifier(**params)
-    model.fit(x, y, eval_set=[(x, y) if rows == "training arrays" else (x.copy(), y)])
+    model.fit(x, y, sample_weight=w, eval_set=[(x, y), (x[:100], y[:100])])
     np.testing.assert_array_equal(sk_margins(model, x), sk_margins(alone, x))
-    reported = model.evals_result_["valid_0"][SoftmaxCrossEntropy.name][-1]
-    assert reported == pytest.approx(log_loss(y, model.predict_proba(x)), rel=1e-9)
+    assert list(model.evals_result_) == ["training", "valid_1"]
+    weight = w * np.where(y == 0, 3.0, 1.0)
+    reported = model.evals_result_["training"][SoftmaxCrossEntropy.name][-1]
+    expected = log_loss(y, model.predict_proba(x), sample_weight=weight)
+    assert reported == pytest.approx(expected, rel=1e-9)

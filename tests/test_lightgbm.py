@@ -933,6 +933,18 @@ def test_classifier_top_k_error_follows_lightgbm():
     assert 0 < expected < weighted_error(yte, proba)
 
 
+def test_classifier_hands_boostobj_sklearn_metrics_margins():
+    # They read margins, as LightGBM passes them; other callables get probabilities.
+    x, y = make_data(n=120)
+    obj = WeightedBrier(loss_scale=1.0)
+    model = bl.Classifier(**SKPARAMS).fit(
+        x, y, eval_X=x[:60], eval_y=y[:60], eval_metric=bl.sklearn_metric(obj, "brier")
+    )
+    [(_, curves)] = model.evals_result_.items()
+    expected = obj.loss(y[:60], model.predict_proba(x[:60], raw_score=True)).mean()
+    assert curves["brier"][-1] == pytest.approx(expected, rel=1e-9)
+
+
 def test_classifier_eval_metric_callables_receive_probabilities():
     xtr, ytr, xte, yte = digits_split()
     seen = []
@@ -1180,13 +1192,13 @@ def test_an_adapter_used_in_the_other_api_names_the_right_one(mixup):
     run, right = {
         "objective": (
             lambda: lgb.LGBMClassifier(objective=bl.objective(obj), **SKPARAMS).fit(x, y),
-            "use sklearn_objective() and sklearn_metric()",
+            "use sklearn_objective() and sklearn_metric() there",
         ),
         "metric": (
             lambda: bl.Classifier(**SKPARAMS).fit(
                 x, y, eval_X=x, eval_y=y, eval_metric=bl.metric(obj)
             ),
-            "use sklearn_objective() and sklearn_metric()",
+            "use sklearn_objective() and sklearn_metric() there",
         ),
         "sklearn_objective": (
             lambda: lgb.train(

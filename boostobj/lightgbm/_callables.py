@@ -217,7 +217,8 @@ def metric(obj: BaseObjective, name: str | None = None) -> Callable[[np.ndarray,
     Notes
     -----
     With ``boosting="dart"``, measure the training rows on another Dataset
-    (``lgb.Dataset(X, reference=dtrain)``, targets attached), not on
+    (``lgb.Dataset(X, reference=dtrain)``, targets and ``init_raw``
+    attached), not on
     ``dtrain`` itself: LightGBM computes a Python metric on its training
     Dataset from the training scores, and reading them makes DART drop
     trees that stay dropped after the last round.
@@ -225,12 +226,8 @@ def metric(obj: BaseObjective, name: str | None = None) -> Callable[[np.ndarray,
     return _Metric(obj, name)
 
 
-# Default of the scikit-learn wrappers' weight: LightGBM's scikit-learn API
-# always passes it (it counts the parameters), lgb.train never does.
-_NO_WEIGHT: Any = object()
-
-
 def _check_not_native(y_pred: Any, wrapper: str, native: str) -> None:
+    """Raise if called as lgb.train calls its callables, ``f(preds, dataset)``."""
     if hasattr(y_pred, "get_label"):
         raise TypeError(
             f"boostobj.lightgbm.{wrapper}() is for LGBMClassifier and LGBMModel, which call "
@@ -245,11 +242,9 @@ class _SklearnObjective(_ObjectiveWrapper):
     __slots__ = ()
 
     def __call__(
-        self, y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None = _NO_WEIGHT
+        self, y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        if weight is _NO_WEIGHT:
-            _check_not_native(y_pred, "sklearn_objective", "objective")
-            weight = None
+        _check_not_native(y_pred, "sklearn_objective", "objective")
         preds = _check_preds(y_pred)
         targets = _array_targets(y_true, weight)
         _check_fits(targets, self.obj, preds, "training")
@@ -262,11 +257,9 @@ class _SklearnMetric(_Wrapper):
     __slots__ = ()
 
     def __call__(
-        self, y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None = _NO_WEIGHT
+        self, y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None = None
     ) -> tuple[str, float, bool]:
-        if weight is _NO_WEIGHT:
-            _check_not_native(y_pred, "sklearn_metric", "metric")
-            weight = None
+        _check_not_native(y_pred, "sklearn_metric", "metric")
         preds = _check_preds(y_pred)
         targets = _array_targets(y_true, weight)
         _check_fits(targets, self.obj, preds, "evaluation")

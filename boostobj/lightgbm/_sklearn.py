@@ -346,13 +346,6 @@ class Classifier(lgb.LGBMClassifier):
             fit_params.pop("eval_X", None),
             fit_params.pop("eval_y", None),
         )
-        if eval_set is not None and _is_dart(params):
-            # LightGBM measures a Python metric on its training Dataset from
-            # the training scores, and reading them makes DART drop trees
-            # for the next round: after the last round they stay dropped in
-            # the model. Another Dataset of the same rows is measured on the
-            # whole model instead, and leaves the model alone.
-            eval_set = [(_distinct(xv) if xv is X and yv is y else xv, yv) for xv, yv in eval_set]
         y_arr = column_or_1d(y, warn=True)
         check_classification_targets(y_arr)
         classes, codes = np.unique(y_arr, return_inverse=True)
@@ -366,6 +359,13 @@ class Classifier(lgb.LGBMClassifier):
             weight = by_class if weight is None else weight * by_class
         targets = Targets(codes, weight)
         start = class_priors(obj, targets, None, k)
+        if eval_set is not None and _is_dart(params):
+            # LightGBM measures a Python metric on its training Dataset from
+            # the training scores, and reading them makes DART drop trees
+            # for the next round: after the last round they stay dropped in
+            # the model. Another Dataset of the same rows is measured on the
+            # whole model instead, and leaves the model alone.
+            eval_set = _training_rows_apart(eval_set, X, y, weight, fit_params)
 
         def scores(n: int) -> np.ndarray:
             return np.full(n, start) if k == 2 else np.tile(start, (n, 1))
@@ -382,7 +382,13 @@ class Classifier(lgb.LGBMClassifier):
         translated, self._builtin_metrics = _translate_metrics(
             _metric_names(named), k, 1 if top_k is None else int(top_k)
         )
-        user_callables = [_on_probabilities(m) for m in metrics if not isinstance(m, str)]
+        # boostobj's own scikit-learn metrics read margins, as LightGBM hands
+        # them; other callables get probabilities.
+        user_callables = [
+            m if isinstance(m, _SklearnMetric) else _on_probabilities(m)
+            for m in metrics
+            if not isinstance(m, str)
+        ]
         if eval_set is not None:
             fit_params["eval_init_score"] = [scores(_n_rows(xv)) for xv, _ in eval_set]
             fit_params["eval_set"] = eval_set
@@ -479,6 +485,7 @@ Classifier.__module__ = "boostobj.lightgbm"
 
 
 def _is_dart(params: dict[str, Any]) -> bool:
+    """Whether the parameters choose DART boosting, under any of its aliases."""
     return any(
         isinstance(value, str) and value.strip().lower() == "dart"
         for value in (params.get(alias) for alias in ("boosting_type", "boosting", "boost"))
@@ -487,7 +494,46 @@ def _is_dart(params: dict[str, Any]) -> bool:
 
 def _distinct(X: Any) -> Any:
     """``X`` as another object with the same rows, so that LightGBM builds it a Dataset."""
-    return X.view() if isinstance(X, np.ndarray) else copy.copy(X)
+    if isinstance(X, np.ndarray):
+        return X.view()
+    try:
+        return X.copy(deep=False)  # pandas: no copy of the data
+    except (AttributeError, TypeError):
+        return copy.copy(X)
+
+
+def _training_rows_apart(
+    eval_set: list, X: Any, y: Any, weight: np.ndarray | None, fit_params: dict[str, Any]
+) -> list:
+    """``eval_set`` with each entry of the training arrays made another object.
+
+    Such an entry keeps what LightGBM gives the training set it would have
+    been measured on: its name (in ``fit_params["eval_names"]``) and its
+    weights, ``class_weight`` included (in ``eval_sample_weight``).
+    """
+    same = [xv is X and yv is y for xv, yv in eval_set]
+    if not any(same):
+        return eval_set
+
+    def entries(name: str) -> list:
+        given = fit_params.get(name)
+        if isinstance(given, dict):
+            return [given.get(i) for i in range(len(eval_set))]
+        return [None] * len(eval_set) if given is None else list(given) + [None] * len(eval_set)
+
+    weights, class_weights = entries("eval_sample_weight"), entries("eval_class_weight")
+    names = fit_params.get("eval_names")
+    if names is None:
+        names = ["training" if s else f"valid_{i}" for i, s in enumerate(same)]
+    for i, s in enumerate(same):
+        if s:
+            weights[i], class_weights[i] = weight, None
+    fit_params.update(
+        eval_sample_weight=weights[: len(eval_set)],
+        eval_class_weight=class_weights[: len(eval_set)],
+        eval_names=names,
+    )
+    return [(_distinct(xv) if s else xv, yv) for (xv, yv), s in zip(eval_set, same, strict=True)]
 
 
 def _truthy(value: Any) -> bool:

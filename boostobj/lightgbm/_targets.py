@@ -103,7 +103,6 @@ class _Binding:
     """The targets of one Dataset and where they come from."""
 
     __slots__ = (
-        "had_predictor",
         "init_raw",
         "init_seen",
         "parent",
@@ -119,11 +118,10 @@ class _Binding:
         self.source = source  # "attached", "subset" or "engine"
         self.snapshot = snapshot
         self.parent = parent  # for "subset": the ancestor's binding it was cut from
-        # Attached starting margins, the init_score array last seen, and
-        # whether the Dataset has trained with init_model= (see _check_init).
+        # Attached starting margins and the init_score array last checked
+        # against them (see _check_init).
         self.init_raw: np.ndarray | None = None
         self.init_seen: Any = None
-        self.had_predictor = False
 
 
 def _engine_label_weight(dataset: Any) -> tuple[Any, Any]:
@@ -231,27 +229,24 @@ def attach_targets(
 
 
 def _check_init(dataset: Any, binding: _Binding, role: str) -> None:
-    """Raise if LightGBM has set the attached ``init_raw`` of ``dataset`` to 0.
+    """Raise if the ``init_score`` of ``dataset``, attached as ``init_raw``, is now 0.
 
-    In a training with ``init_model=``, a Dataset's ``init_score`` becomes
-    the model's margins; used again without, LightGBM sets it to 0 rather
-    than back, and the priors attached with it are silently gone. (An
-    ``init_score`` set by the caller is followed, as LightGBM follows it.)
+    In a training with ``init_model=`` (``lgb.train`` or ``lgb.cv``), a
+    Dataset's ``init_score`` becomes the model's margins; used again without,
+    LightGBM sets it to 0 rather than back, and the priors attached with it
+    are silently gone. Checked once per ``init_score`` array LightGBM holds.
     """
-    if binding.init_raw is None:
-        return
-    if getattr(dataset, "_predictor", None) is not None:
-        binding.had_predictor = True
+    if binding.init_raw is None or getattr(dataset, "_predictor", None) is not None:
         return
     current = getattr(dataset, "init_score", None)
     if current is binding.init_seen:
         return
-    if binding.had_predictor and current is not None and not np.any(np.asarray(current)):
+    if current is not None and np.any(binding.init_raw) and not np.any(np.asarray(current)):
         raise ValueError(
             f"the {role} Dataset's init_score, attached as init_raw, is now 0: LightGBM sets "
             f"it to 0 when a Dataset used in a training with init_model= is used again "
-            f"without it. Attach init_raw again (boostobj.lightgbm.attach_targets), or build "
-            f"a new Dataset"
+            f"without it. Build a new Dataset, or attach the targets again (with init_raw) "
+            f"now that LightGBM has reset this one"
         )
     binding.init_seen = current
 
@@ -319,9 +314,10 @@ def _dataset_targets(dataset: Any, role: str) -> Targets:
     if not hasattr(dataset, "get_label"):
         raise TypeError(
             f"the {role} data must be a lightgbm.Dataset, got {type(dataset).__name__}: "
-            f"boostobj.lightgbm.objective() and metric() are for lgb.train and lgb.cv; in "
-            f"LGBMClassifier and LGBMModel use sklearn_objective() and sklearn_metric(), or "
-            f"boostobj.lightgbm.Classifier"
+            f"boostobj.lightgbm.objective() and metric() are for lgb.train and lgb.cv; "
+            f"LGBMClassifier, LGBMModel and boostobj's Classifier pass arrays: use "
+            f"sklearn_objective() and sklearn_metric() there (the Classifier reports its "
+            f"objective's loss by default)"
         )
     binding: _Binding | None = getattr(dataset, _BINDING_ATTR, None)
     if binding is not None and binding.source == "attached":
@@ -332,6 +328,7 @@ def _dataset_targets(dataset: Any, role: str) -> Targets:
         ancestor = _attached_ancestor(dataset, compose=False)
         if ancestor is not None and ancestor[1] is binding.parent:
             _check_binding(ancestor[0], ancestor[1], role, ancestor=True)
+            _check_init(ancestor[0], ancestor[1], role)
             _check_binding(dataset, binding, role)
             return binding.targets
         binding = None  # the chain was re-attached: derive again
@@ -345,6 +342,7 @@ def _dataset_targets(dataset: Any, role: str) -> Targets:
                 f"used silently. Call boostobj.lightgbm.attach_targets on it too"
             )
         _check_binding(ancestor, parent_binding, role, ancestor=ancestor is not dataset)
+        _check_init(ancestor, parent_binding, role)
         whole = parent_binding.targets
         sw = whole.sample_weight
         sub = Targets(whole._labels[rows], None if sw is None else sw[rows])
