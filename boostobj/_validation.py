@@ -101,8 +101,8 @@ def first_nonfinite_row(x: np.ndarray) -> int | None:
     settles the common case; only a non-finite sum (which overflow of finite
     values can also cause) needs the elementwise check.
     """
-    if x.dtype.kind not in "fc":
-        return None  # integers are always finite
+    if x.dtype.kind not in "fc" or x.size == 0:
+        return None  # integers are always finite; nothing is (a worker without rows)
     flat = x.reshape(x.shape[0], -1) if x.ndim else x.reshape(1, 1)
     with np.errstate(over="ignore", invalid="ignore"):
         total = np.sum(flat)  # in x's dtype: an upcast costs ~20% of a float32 call

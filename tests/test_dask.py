@@ -538,6 +538,86 @@ def test_xgboost_dask_bad_rows_on_one_worker_raise_the_error_on_every_worker(cli
         assert message in str(error)
 
 
+def scattered(client, array, bounds, owners):
+    """``array`` cut at ``bounds``, piece i held by worker ``owners[i]``."""
+    workers = sorted(client.scheduler_info()["workers"])
+    parts = []
+    for (lo, hi), owner in zip(bounds, owners, strict=True):
+        piece = np.ascontiguousarray(array[lo:hi])
+        future = client.scatter(piece, workers=[workers[owner]], hash=False)
+        parts.append(da.from_delayed(future, shape=piece.shape, dtype=piece.dtype))
+    return da.concatenate(parts)
+
+
+@pytest.mark.parametrize("split", ["uneven", "one worker"])
+def test_xgboost_dask_metric_is_the_mean_over_all_evaluation_rows(client, split):
+    # XGBoost averages a Python metric over the workers, unweighted: with
+    # 300 rows (of one class mix) on one worker and 1700 on the other, that
+    # was not the mean loss of the rows, and a worker without rows made it
+    # NaN, which stopped early stopping after its patience.
+    X, y, w, _, Xt, yt = make_data()
+    order = np.argsort(yt, kind="stable")  # classes apart: the workers' means differ
+    Xt, yt = Xt[order], yt[order]
+    obj = CountingXent()
+    bounds, owners = (
+        ([(0, 300), (300, N_TEST)], [0, 1]) if split == "uneven" else ([(0, N_TEST)], [1])
+    )
+    Xtd, ytd = (scattered(client, a, bounds, owners) for a in (Xt, yt))
+    Xd, yd, wd = on_both_workers(client, X, y, w)
+    start = bx.dask_init_raw(obj, yd, wd, num_class=K)
+    params = {"num_class": K, "nthread": 1, "disable_default_eval_metric": True, **XGB_PARAMS}
+    dtrain = xgb_dask.DaskDMatrix(
+        client, Xd, yd, weight=wd, base_margin=bx.dask_base_margin(start, Xd)
+    )
+    dvalid = xgb_dask.DaskDMatrix(client, Xtd, ytd, base_margin=bx.dask_base_margin(start, Xtd))
+    out = xgb_dask.train(
+        client,
+        params,
+        dtrain,
+        4,
+        evals=[(dvalid, "valid")],
+        obj=bx.objective(obj),
+        custom_metric=bx.metric(obj),
+    )
+    reported = out["history"]["valid"][obj.name]
+    single = xgb.DMatrix(Xt, label=yt)
+    bx.set_base_margin(single, start)
+    expected = [
+        bx.metric(obj)(
+            out["booster"].predict(single, output_margin=True, iteration_range=(0, r)), single
+        )[1]
+        for r in range(1, 5)
+    ]
+    np.testing.assert_allclose(reported, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(OBJECTIVES))
+def test_xgboost_dask_trains_with_a_worker_without_training_rows(client, name):
+    # All training rows on worker 0, the evaluation rows on worker 1: the
+    # first round's check met 0 rows there (a binary model: XGBoost trains
+    # it; with K outputs XGBoost itself fails).
+    X, y, w, _, Xt, yt = make_data()
+    y, yt = y % 2, yt % 2
+    obj = OBJECTIVES[name]()
+    Xd, yd, wd = (scattered(client, a, [(0, N_TRAIN)], [0]) for a in (X, y, w))
+    Xtd, ytd = (scattered(client, a, [(0, N_TEST)], [1]) for a in (Xt, yt))
+    start = bx.dask_init_raw(obj, yd, wd)  # no num_class: a single output
+    params = {"objective": "binary:logistic", "nthread": 1, **XGB_PARAMS}
+    dtrain = xgb_dask.DaskDMatrix(
+        client, Xd, yd, weight=wd, base_margin=bx.dask_base_margin(start, Xd)
+    )
+    dvalid = xgb_dask.DaskDMatrix(client, Xtd, ytd, base_margin=bx.dask_base_margin(start, Xtd))
+    out = xgb_dask.train(
+        client, params, dtrain, 5, evals=[(dvalid, "valid")], obj=bx.objective(obj)
+    )
+    single = xgb.DMatrix(X, label=y, weight=w)
+    bx.set_base_margin(single, start)
+    booster = xgb.train(params, single, 5, obj=bx.objective(obj))
+    test = xgb.DMatrix(Xt)
+    bx.set_base_margin(test, start)
+    np.testing.assert_allclose(out["booster"].predict(test), booster.predict(test), atol=1e-6)
+
+
 @pytest.mark.parametrize("kind", [ValueError, TypeError])
 def test_checked_on_every_worker_raises_another_workers_error(monkeypatch, kind):
     # Worker 0 of 3, whose own check passes, while workers 1 and 2 fail:

@@ -78,18 +78,38 @@ def _checked_on_every_worker(check: Callable[[], _T]) -> _T:
     worker, as the same ``ValueError`` or ``TypeError`` naming the worker it
     came from.
     """
+    result, _ = _on_every_worker(check, lambda _: np.zeros(0), 0)
+    return result
+
+
+def _summed_on_every_worker(compute: Callable[[], np.ndarray], size: int) -> np.ndarray:
+    """The ``size`` numbers ``compute()`` returns, summed over the workers.
+
+    Raising on every worker if any raised, as :func:`_checked_on_every_worker`.
+    """
+    _, summed = _on_every_worker(compute, lambda numbers: numbers, size)
+    return summed
+
+
+def _on_every_worker(
+    compute: Callable[[], _T], numbers: Callable[[_T], np.ndarray], size: int
+) -> tuple[_T, np.ndarray]:
+    """``compute()``, and its ``numbers`` summed over the workers in one allreduce."""
     error: Exception | None = None
     result: Any = None
+    rank, world = xgb.collective.get_rank(), xgb.collective.get_world_size()
+    # The numbers, then one failure flag per worker.
+    buffer = np.zeros(size + world)
     try:
-        result = check()
+        result = compute()
+        buffer[:size] = numbers(result)
     except (ValueError, TypeError) as exc:
         error = exc
-    rank, world = xgb.collective.get_rank(), xgb.collective.get_world_size()
-    failed = np.zeros(world)
-    failed[rank] = error is not None
-    first = np.flatnonzero(_sum_over_workers(failed))
+    buffer[size + rank] = error is not None
+    summed = _sum_over_workers(buffer)
+    first = np.flatnonzero(summed[size:])
     if first.size == 0:
-        return result
+        return result, summed[:size]
     root = int(first[0])
     what = (type(error).__name__, str(error)) if rank == root else None
     kind, message = xgb.collective.broadcast(what, root)
@@ -128,10 +148,16 @@ def _mean_loss(obj: BaseObjective, targets: Targets, predt: Any) -> float:
 
     The loss without the objective's ``loss_scale``: a metric reports the true score.
     """
+    total, mass = _loss_sums(obj, targets, predt)
+    return float(total / mass)
+
+
+def _loss_sums(obj: BaseObjective, targets: Targets, predt: Any) -> np.ndarray:
+    """The sum of the per-sample losses, and of the sample weights (n without)."""
     raw = _check_fit(obj, targets, predt)
     total = obj._unscaled().loss(targets, raw).sum(dtype=np.float64)
     sw = targets.sample_weight
-    return float(total / (targets.n_samples if sw is None else sw.sum(dtype=np.float64)))
+    return np.array([total, targets.n_samples if sw is None else sw.sum(dtype=np.float64)])
 
 
 class _PerDMatrix:
@@ -217,7 +243,14 @@ class _Metric(_PerDMatrix):
     _factory = "metric"
 
     def __call__(self, predt: np.ndarray, dmat: Any) -> tuple[str, float]:
-        return self.obj.name, _mean_loss(self.obj, self._targets_of(dmat), predt)
+        if not xgb.collective.is_distributed():
+            return self.obj.name, _mean_loss(self.obj, self._targets_of(dmat), predt)
+        # XGBoost averages a metric over the workers unweighted (0/0 from a
+        # worker without rows): the sums of all rows give their mean.
+        total, mass = _summed_on_every_worker(
+            lambda: _loss_sums(self.obj, self._targets_of(dmat), predt), 2
+        )
+        return self.obj.name, float(total / mass) if mass > 0 else float("nan")
 
 
 def objective(
@@ -283,7 +316,9 @@ def metric(obj: BaseObjective) -> Callable[[np.ndarray, xgb.DMatrix], tuple[str,
     base margin is included, so the value is the loss of the probabilities
     the model predicts. A ``WeightedBrier``'s ``loss_scale`` is left out:
     the value is the true Brier score. Lower is better: early stopping works with XGBoost's
-    default ``maximize=False``. Set ``disable_default_eval_metric=True`` to
+    default ``maximize=False``. On distributed XGBoost (``xgboost.dask``)
+    the sums are taken over all the workers' rows, since XGBoost itself
+    would average the workers' values unweighted. Set ``disable_default_eval_metric=True`` to
     hide XGBoost's own metric (an RMSE of margins for soft labels).
 
     Parameters
