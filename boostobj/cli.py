@@ -76,16 +76,18 @@ class _Guarded:
     def __getattr__(self, name: str) -> Any:  # anything else the checker reads
         return getattr(self._objective, name)
 
+    # SystemExit too: the user's sys.exit would otherwise become this
+    # command's exit status, 0 reading as a passed check.
     def loss(self, *args):
         try:
             return self._objective.loss(*args)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise ObjectiveRaised("loss", exc) from exc
 
     def grad_hess(self, *args):
         try:
             return self._objective.grad_hess(*args)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise ObjectiveRaised("grad_hess", exc) from exc
 
     def _fixed_scale_at(self, *args):
@@ -113,6 +115,11 @@ def load_objective(spec: str) -> Any:
             module = importlib.import_module(module_name)
     except UsageError:
         raise
+    except SystemExit as exc:  # a script run on import: not a passed (or failed) check
+        raise UsageError(
+            f"cannot import {module_name!r}: it called sys.exit({exc.code!r}) on import; "
+            f"put its script code under if __name__ == '__main__':"
+        ) from None
     except Exception as exc:  # the user's module failed: report it, not a traceback
         raise UsageError(f"cannot import {module_name!r}: {type(exc).__name__}: {exc}") from None
     try:
@@ -124,7 +131,7 @@ def load_objective(spec: str) -> Any:
     ):
         try:
             target = target()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise UsageError(
                 f"cannot build {spec!r} without arguments: {type(exc).__name__}: {exc}"
             ) from None

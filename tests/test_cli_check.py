@@ -113,3 +113,41 @@ def test_bad_options_exit_2(user_dir):
         out = run("user_objectives:Right", *args, cwd=user_dir)
         assert out.returncode == 2, args
         assert "error" in out.stderr and "Traceback" not in out.stderr
+
+
+SCRIPT_THAT_EXITS = textwrap.dedent(
+    """
+    import sys
+    from user_objectives import WrongHessian
+
+    class Objective(WrongHessian):
+        pass
+
+    class ExitsInLoss(WrongHessian):
+        def loss(self, labels, raw, sample_weight=None):
+            sys.exit(0)
+
+    def main():
+        return 0
+
+    {exit_line}
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "where, code, message",
+    [
+        ("import", 2, "it called sys.exit(0) on import"),
+        ("loss", 3, "the objective raised SystemExit in loss"),
+    ],
+)
+def test_the_objectives_sys_exit_is_never_a_passed_check(user_dir, where, code, message):
+    # Its exit status became the command's: 0, a passed check of a wrong Hessian.
+    # A training script without a __main__ guard, or one that is guarded.
+    exit_line = "sys.exit(main())" if where == "import" else "pass"
+    (user_dir / "script.py").write_text(SCRIPT_THAT_EXITS.format(exit_line=exit_line))
+    spec = "script:Objective" if where == "import" else "script:ExitsInLoss"
+    out = run(spec, cwd=user_dir)
+    assert out.returncode == code, out.stdout + out.stderr
+    assert message in out.stderr
