@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ._engine import check_objective as _check_objective
-from ._validation import Targets, _describe
+from ._validation import SOFT_LABEL_SUM_TOL, Targets, _describe
 from .objectives import BaseObjective
 
 __all__ = ["dask_init_raw", "dask_init_score", "dask_pin_loss_scale", "dask_predict_proba"]
@@ -51,41 +51,18 @@ def dask_init_raw(
     -------
     ndarray of shape (K,), or float when ``single_output``
     """
-    import dask
-    import dask.array as da
-
     obj = _check_objective(obj)
-    y, w = _labels_and_weights(labels, sample_weight, single_output, "dask_init_raw")
-    if y.ndim == 2:
-        sums, total_rows = dask.compute(
-            (y if w is None else y * w[:, None]).sum(axis=0), y.shape[0]
-        )
-        if not total_rows:
-            raise ValueError("dask_init_raw needs at least one sample, got n = 0")
+    k, sums = _class_sums(labels, sample_weight, n_classes, single_output, "dask_init_raw")
+    if single_output:
+        return obj.init_raw(np.array([sums[1] / sums.sum()]), single_output=True)
+    if _soft(labels):
         # The weighted mean label has the same minimiser as the full weighted loss.
         return obj.init_raw(sums[None, :] / sums.sum())
-    k = 2 if single_output else n_classes
-    if k is None or isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
-        raise ValueError(
-            f"n_classes must be an integer >= 2 for class ids (or single_output=True), "
-            f"got {n_classes!r}"
-        )
-    k = int(k)
-    if single_output:
-        # 0/1 labels or probabilities of class 1: their weighted mean suffices.
-        ones = da.ones_like(y, dtype=np.float64) if w is None else w
-        pos, total = dask.compute((y * ones).sum(), ones.sum())
-        mean = float(pos) / float(total)
-        return obj.init_raw(np.array([mean]), single_output=True)
-    low, high, integral = y.min(), y.max(), (y == da.floor(y)).all()
-    sums, low, high, integral = dask.compute(
-        da.bincount(y.astype(np.intp), weights=w, minlength=k), low, high, integral
-    )
-    if not (integral and low >= 0 and high < k):
-        raise ValueError(
-            f"labels must be class ids 0..{k - 1} (n_classes={k}), got values from {low} to {high}"
-        )
     return obj.init_raw(np.arange(k), sums, n_classes=k)
+
+
+def _soft(labels: Any) -> bool:
+    return len(getattr(labels, "shape", ())) == 2
 
 
 def dask_pin_loss_scale(
@@ -171,6 +148,11 @@ def _labels_and_weights(
             )
     if y.ndim == 2 and single_output:
         raise ValueError("soft labels (n, K) train K outputs: single_output must be False")
+    if w is not None and not np.isnan(y.shape[0]) and w.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"sample_weight must have one entry per label row: labels have {y.shape[0]} "
+            f"rows, sample_weight {w.shape[0]}"
+        )
     return y, w
 
 
@@ -182,33 +164,70 @@ def _class_sums(
     import dask.array as da
 
     y, w = _labels_and_weights(labels, sample_weight, single_output, where)
+    # What the in-memory Targets checks, in the same pass as the sums.
+    checks = {
+        "finite": da.isfinite(y).all(),
+        "low": y.min(),
+        "high": y.max(),
+        "rows": y.shape[0],
+    }
+    if w is not None:
+        checks.update(w_finite=da.isfinite(w).all(), w_low=w.min(), w_high=w.max())
     if y.ndim == 2:
-        (sums,) = dask.compute((y if w is None else y * w[:, None]).sum(axis=0))
-        return int(y.shape[1]), np.asarray(sums, dtype=np.float64)
-    if single_output:
+        checks["off"] = abs(y.sum(axis=1) - 1.0).max()
+        sums = (y if w is None else y * w[:, None]).sum(axis=0)
+    elif single_output:
         ones = da.ones_like(y, dtype=np.float64) if w is None else w
-        low, high, pos, total = dask.compute(y.min(), y.max(), (y * ones).sum(), ones.sum())
+        sums = da.stack([(ones - y * ones).sum(), (y * ones).sum()])
+    else:
+        k = n_classes
+        if k is None or isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
+            raise ValueError(
+                f"n_classes must be an integer >= 2 for class ids (or single_output=True), "
+                f"got {n_classes!r}"
+            )
+        checks["integral"] = (y == da.floor(y)).all()
+        sums = da.bincount(y.astype(np.intp), weights=w, minlength=int(k))
+    sums, got = dask.compute(sums, checks)
+    _check_dask_targets(got, y.ndim, single_output, n_classes, where)
+    return (int(y.shape[1]) if y.ndim == 2 else 2 if single_output else int(n_classes)), np.asarray(
+        sums, dtype=np.float64
+    )
+
+
+def _check_dask_targets(
+    got: dict[str, Any], ndim: int, single_output: bool, n_classes: Any, where: str
+) -> None:
+    """Raise ``ValueError`` where the in-memory ``Targets`` would have (with ``where``)."""
+    if not got["rows"]:
+        raise ValueError(f"{where} needs at least one sample, got n = 0")
+    if not got["finite"]:
+        raise ValueError(f"{where}: labels must be finite, got NaN or infinity")
+    low, high = got["low"], got["high"]
+    if ndim == 2:
+        if low < 0 or got["off"] > SOFT_LABEL_SUM_TOL:
+            raise ValueError(
+                f"{where}: soft labels must be probabilities (>= 0) whose rows sum to 1, got "
+                f"a minimum of {low} and a row sum {got['off']} away from 1"
+            )
+    elif single_output:
         if not (low >= 0 and high <= 1):
             raise ValueError(
-                f"labels of a single output must lie in [0, 1], got values from {low} to {high}"
+                f"{where}: labels of a single output must lie in [0, 1], got values from {low} "
+                f"to {high}; for K classes give the number of classes"
             )
-        return 2, np.array([float(total) - float(pos), float(pos)])
-    k = n_classes
-    if k is None or isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
+    elif not (got["integral"] and low >= 0 and high < n_classes):
         raise ValueError(
-            f"n_classes must be an integer >= 2 for class ids (or single_output=True), "
-            f"got {n_classes!r}"
+            f"labels must be class ids 0..{n_classes - 1} (n_classes={n_classes}), got "
+            f"values from {low} to {high}"
         )
-    k = int(k)
-    low, high, integral = y.min(), y.max(), (y == da.floor(y)).all()
-    sums, low, high, integral = dask.compute(
-        da.bincount(y.astype(np.intp), weights=w, minlength=k), low, high, integral
-    )
-    if not (integral and low >= 0 and high < k):
-        raise ValueError(
-            f"labels must be class ids 0..{k - 1} (n_classes={k}), got values from {low} to {high}"
-        )
-    return k, np.asarray(sums, dtype=np.float64)
+    if "w_low" in got:
+        if not got["w_finite"]:
+            raise ValueError(f"{where}: sample_weight must be finite, got NaN or infinity")
+        if got["w_low"] < 0:
+            raise ValueError(f"{where}: sample_weight must be >= 0, got minimum {got['w_low']}")
+        if got["w_high"] <= 0:
+            raise ValueError(f"{where}: sample_weight must have a positive entry, got all zeros")
 
 
 def dask_init_score(init_raw: Any, X: Any, dtype: Any = np.float64) -> Any:
@@ -238,6 +257,12 @@ def dask_init_score(init_raw: Any, X: Any, dtype: Any = np.float64) -> Any:
             f"init_raw must be a finite number or a (K,) array with K >= 2, got {_describe(start)}"
         )
     rows = da.asarray(X).chunks[0]
+    if any(np.isnan(size) for size in rows):
+        raise ValueError(
+            "X has unknown chunk sizes (a dask DataFrame, or an array made from one): the "
+            "margins need its row chunks; give X as a dask array with known chunks, e.g. "
+            "ddf.to_dask_array(lengths=True)"
+        )
     value = start.astype(dtype)
     if value.ndim == 0:
         return da.full(sum(rows), value, chunks=(rows,), dtype=dtype)

@@ -13,6 +13,7 @@ worker may have called it.
 from __future__ import annotations
 
 import pickle
+import re
 import runpy
 import threading
 from pathlib import Path
@@ -485,6 +486,49 @@ def test_xgboost_dask_train_shares_the_adaptive_scale(client, monkeypatch):
     assert a[0] == b[0]
     assert all(x != y for x, y in zip(a[1:], b[1:], strict=True))
     assert np.abs(own - expected).max() > 1e-3
+
+
+Y3 = np.arange(40, dtype=np.float64) % 3
+W = np.linspace(0.5, 2.0, 40)
+SOFT = np.full((40, 3), 1 / 3)
+
+
+@pytest.mark.parametrize(
+    "labels, weight, kwargs, message",
+    [
+        # Forgotten n_classes: class ids read as a single output's 0/1 labels.
+        (Y3, None, {"single_output": True}, "labels of a single output must lie in [0, 1]"),
+        (Y3 % 2, np.zeros(40), {"single_output": True}, "sample_weight must have a positive"),
+        (Y3, np.where(Y3 == 1, -1.0, W), {"n_classes": 3}, "sample_weight must be >= 0"),
+        (Y3 % 2, np.where(Y3 == 1, np.nan, W), {"single_output": True}, "must be finite"),
+        (np.where(Y3 == 1, np.nan, Y3 % 2), None, {"single_output": True}, "must be finite"),
+        (2 * SOFT, None, {}, "rows sum to 1"),
+        (np.add(SOFT, [0.5, -0.5, 0.0]), None, {}, "soft labels must be probabilities (>= 0)"),
+        (Y3, W[:30], {"n_classes": 3}, "labels have 40 rows, sample_weight 30"),
+    ],
+)
+def test_dask_priors_refuse_what_in_memory_priors_refuse(labels, weight, kwargs, message):
+    # They returned priors from such rows (normalising soft labels, taking
+    # class ids for a single output's probabilities) or failed deep in dask.
+    yd = da.from_array(labels, chunks=10)
+    wd = None if weight is None else da.from_array(weight, chunks=10)
+    with pytest.raises(ValueError) as in_memory:
+        SoftmaxCrossEntropy().init_raw(labels, weight, **kwargs)
+    assert in_memory.value  # the in-memory priors refuse them too
+    with pytest.raises(ValueError, match=re.escape(message)):
+        bl.dask_init_raw(SoftmaxCrossEntropy(), yd, wd, **kwargs)
+
+
+@pytest.mark.parametrize("helper", [bl.dask_init_score, bx.dask_base_margin])
+def test_dask_margins_refuse_rows_of_unknown_size(helper):
+    import dask.dataframe as dd
+    import pandas as pd
+
+    frame = dd.from_pandas(pd.DataFrame(np.zeros((40, 2))), npartitions=4)
+    with pytest.raises(ValueError, match=r"unknown chunk sizes.*to_dask_array\(lengths=True\)"):
+        helper(np.zeros(3), frame.to_dask_array())
+    known = helper(np.zeros(3), frame.to_dask_array(lengths=True))
+    assert known.shape == (40, 3)
 
 
 @pytest.mark.parametrize("helper", [bx.dask_init_raw, bx.dask_pin_loss_scale])
