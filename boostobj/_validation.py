@@ -302,8 +302,11 @@ class Targets:
                     f"{SOFT_LABEL_SUM_TOL}), got row {rows.start + j} summing to {sums[j]!r}"
                 )
 
-    @staticmethod
-    def _check_weight(sample_weight: Any, n: int) -> np.ndarray | None:
+    # All-zero weights train nothing: an error, except on one worker of a
+    # distributed training, whose rows may all carry weight 0 (_WorkerTargets).
+    _needs_mass = True
+
+    def _check_weight(self, sample_weight: Any, n: int) -> np.ndarray | None:
         if sample_weight is None:
             return None
         sw = as_numeric_array(sample_weight, "sample_weight")
@@ -319,7 +322,7 @@ class Targets:
         lo, hi = _minmax_blockwise(sw)
         if lo < 0:
             raise ValueError(f"sample_weight must be >= 0, got minimum {lo}")
-        if hi <= 0:
+        if hi <= 0 and self._needs_mass:
             raise ValueError("sample_weight must have a positive entry, got all zeros")
         return sw
 
@@ -456,3 +459,13 @@ def as_targets(labels: Any, sample_weight: Any) -> Targets:
             )
         return labels
     return Targets(labels, sample_weight)
+
+
+class _WorkerTargets(Targets):
+    """Targets of one worker's rows in a distributed training: all-zero weights allowed.
+
+    The whole data set must carry weight, which the client-side helpers
+    check (``dask_init_raw``); one worker's partition need not.
+    """
+
+    _needs_mass = False

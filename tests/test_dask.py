@@ -662,6 +662,42 @@ def test_xgboost_dask_trains_with_a_worker_without_training_rows(client, name):
     np.testing.assert_allclose(out["booster"].predict(test), booster.predict(test), atol=1e-6)
 
 
+@pytest.mark.parametrize("engine", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("name", sorted(OBJECTIVES))
+def test_dask_trains_when_one_worker_holds_only_weight_zero(client, engine, name):
+    # The objective on that worker refused its all-zero weights ("must have
+    # a positive entry"), though the data set as a whole carries weight.
+    X, y, w, _, Xt, yt = make_data()
+    half = N_TRAIN // 2
+    w = np.where(np.arange(N_TRAIN) < half, w, 0.0)
+    obj = OBJECTIVES[name]()
+    Xd, yd, wd = (scattered(client, a, [(0, half), (half, N_TRAIN)], [0, 1]) for a in (X, y, w))
+    if engine == "xgboost":
+        start = bx.dask_init_raw(obj, yd, wd, num_class=K)
+        params = {"num_class": K, "nthread": 1, "disable_default_eval_metric": True, **XGB_PARAMS}
+        margin = bx.dask_base_margin(start, Xd)
+        dtrain = xgb_dask.DaskDMatrix(client, Xd, yd, weight=wd, base_margin=margin)
+        booster = xgb_dask.train(client, params, dtrain, 5, obj=bx.objective(obj))["booster"]
+        single = xgb.DMatrix(X, label=y, weight=w)
+        bx.set_base_margin(single, start)
+        alone = xgb.train(params, single, 5, obj=bx.objective(obj))
+        test = xgb.DMatrix(Xt)
+        bx.set_base_margin(test, start)
+        np.testing.assert_allclose(booster.predict(test), alone.predict(test), atol=1e-6)
+    else:
+        start = bl.dask_init_raw(obj, yd, wd, n_classes=K)
+        run = bl.dask_pin_loss_scale(obj, yd, wd, n_classes=K)
+        model = lgb_dask.DaskLGBMClassifier(
+            client=client, objective=bl.sklearn_objective(run), n_estimators=5, verbose=-1
+        )
+        model.fit(Xd, yd, sample_weight=wd, init_score=bl.dask_init_score(start, Xd))
+        bl.add_init_raw(model.booster_, start)
+        proba = obj.predict_proba(model.to_local().predict(Xt, raw_score=True))
+        assert log_loss(yt, proba) < log_loss(
+            yt, np.tile(obj.predict_proba(start[None, :]), (N_TEST, 1))
+        )
+
+
 @pytest.mark.parametrize("kind", [ValueError, TypeError])
 def test_checked_on_every_worker_raises_another_workers_error(monkeypatch, kind):
     # Worker 0 of 3, whose own check passes, while workers 1 and 2 fail:

@@ -9,13 +9,14 @@ weakly on those arrays.
 
 from __future__ import annotations
 
+import sys
 import weakref
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._validation import Targets, _describe
+from .._validation import Targets, _describe, _WorkerTargets
 
 if TYPE_CHECKING:
     import lightgbm as lgb
@@ -363,6 +364,22 @@ def _dataset_targets(dataset: Any, role: str) -> Targets:
 _BY_ARRAYS: dict[tuple[int, int], tuple[Any, Any, Targets]] = {}
 
 
+def _targets_class() -> type[Targets]:
+    """Targets, or in a Dask worker (lightgbm.dask) those whose weights may all be 0.
+
+    LightGBM tells a custom objective nothing of its distributed training;
+    one worker's partition of a weighted data set may carry weight 0.
+    """
+    distributed = sys.modules.get("distributed")
+    if distributed is None:
+        return Targets
+    try:
+        distributed.get_worker()
+    except ValueError:  # not in a worker
+        return Targets
+    return _WorkerTargets
+
+
 def _array_targets(labels: Any, weight: Any) -> Targets:
     key = (id(labels), id(weight))
     entry = _BY_ARRAYS.get(key)
@@ -378,8 +395,8 @@ def _array_targets(labels: Any, weight: Any) -> Targets:
         lref = weakref.ref(labels, drop)
         wref = None if weight is None else weakref.ref(weight, drop)
     except TypeError:  # not weak-referenceable (e.g. a list): validate every call
-        return Targets(labels, weight)
+        return _targets_class()(labels, weight)
     # Targets keeps copies, not the arrays: the entry cannot keep its own key alive.
-    targets = Targets(labels, weight)
+    targets = _targets_class()(labels, weight)
     _BY_ARRAYS[key] = (lref, wref, targets)
     return targets

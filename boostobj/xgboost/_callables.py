@@ -24,7 +24,7 @@ from .._engine import check_objective as _check_objective
 from .._softmax import check_finite_fast
 from .._validation import Targets, _describe
 from ..objectives import BaseObjective
-from ._targets import _changed, _dmatrix_targets, _label_array
+from ._targets import _changed, _dmatrix_targets, _label_array, _targets_class
 
 _T = TypeVar("_T")
 
@@ -355,7 +355,7 @@ class _SklearnObjective:
         # No DMatrix to key a cache on. Class ids are (n,): validating them is
         # O(n), about 1% of the gradient's O(n K) at K = 10.
         labels = _label_array(y_true, np.shape(y_pred)[0])
-        targets = Targets(labels, sample_weight)
+        targets = _targets_class()(labels, sample_weight)
         return _grad_hess(self.obj, targets, y_pred, self.engine_hessian)
 
     def __repr__(self) -> str:

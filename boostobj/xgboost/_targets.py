@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import xgboost as xgb
 
-from .._validation import Targets
+from .._validation import Targets, _WorkerTargets
 
 
 def _label_array(label: Any, n_rows: int) -> np.ndarray:
@@ -32,7 +32,12 @@ def _dmatrix_targets(dmat: Any) -> Targets:
     if label.size == 0 and n:
         raise ValueError(f"the DMatrix ({n} rows) has no label: build it with label=...")
     weight = dmat.get_weight()  # empty when the DMatrix has no weights
-    return Targets(_label_array(label, n), weight if weight.size else None)
+    return _targets_class()(_label_array(label, n), weight if weight.size else None)
+
+
+def _targets_class() -> type[Targets]:
+    """Targets, or on a worker of distributed XGBoost those whose weights may all be 0."""
+    return _WorkerTargets if xgb.collective.is_distributed() else Targets
 
 
 def _changed(dmat: xgb.DMatrix, targets: Targets) -> bool:
