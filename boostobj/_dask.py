@@ -55,14 +55,10 @@ def dask_init_raw(
     k, sums = _class_sums(labels, sample_weight, n_classes, single_output, "dask_init_raw")
     if single_output:
         return obj.init_raw(np.array([sums[1] / sums.sum()]), single_output=True)
-    if _soft(labels):
-        # The weighted mean label has the same minimiser as the full weighted loss.
+    if np.ndim(labels) == 2:
+        # Soft labels: the weighted mean label has the minimiser of the full weighted loss.
         return obj.init_raw(sums[None, :] / sums.sum())
     return obj.init_raw(np.arange(k), sums, n_classes=k)
-
-
-def _soft(labels: Any) -> bool:
-    return len(getattr(labels, "shape", ())) == 2
 
 
 def dask_pin_loss_scale(
@@ -148,7 +144,7 @@ def _labels_and_weights(
             )
     if y.ndim == 2 and single_output:
         raise ValueError("soft labels (n, K) train K outputs: single_output must be False")
-    if w is not None and not np.isnan(y.shape[0]) and w.shape[0] != y.shape[0]:
+    if w is not None and not np.isnan(y.shape[0] + w.shape[0]) and w.shape[0] != y.shape[0]:
         raise ValueError(
             f"sample_weight must have one entry per label row: labels have {y.shape[0]} "
             f"rows, sample_weight {w.shape[0]}"
@@ -164,6 +160,8 @@ def _class_sums(
     import dask.array as da
 
     y, w = _labels_and_weights(labels, sample_weight, single_output, where)
+    if y.shape[0] == 0:
+        raise ValueError(f"{where} needs at least one sample, got n = 0")
     # What the in-memory Targets checks, in the same pass as the sums.
     checks = {
         "finite": da.isfinite(y).all(),
@@ -187,19 +185,23 @@ def _class_sums(
                 f"got {n_classes!r}"
             )
         checks["integral"] = (y == da.floor(y)).all()
-        sums = da.bincount(y.astype(np.intp), weights=w, minlength=int(k))
+        # Ids outside [0, K) (or NaN) counted as 0 here: the checks report them.
+        ids = da.where(da.isfinite(y) & (y >= 0) & (y < k), y, 0).astype(np.intp)
+        sums = da.bincount(ids, weights=w, minlength=int(k))
     sums, got = dask.compute(sums, checks)
     _check_dask_targets(got, y.ndim, single_output, n_classes, where)
-    return (int(y.shape[1]) if y.ndim == 2 else 2 if single_output else int(n_classes)), np.asarray(
-        sums, dtype=np.float64
-    )
+    if y.ndim == 2:
+        k = y.shape[1]
+    elif single_output:
+        k = 2
+    return int(k), np.asarray(sums, dtype=np.float64)
 
 
 def _check_dask_targets(
     got: dict[str, Any], ndim: int, single_output: bool, n_classes: Any, where: str
 ) -> None:
     """Raise ``ValueError`` where the in-memory ``Targets`` would have (with ``where``)."""
-    if not got["rows"]:
+    if not got["rows"]:  # rows of unknown number, none of them there
         raise ValueError(f"{where} needs at least one sample, got n = 0")
     if not got["finite"]:
         raise ValueError(f"{where}: labels must be finite, got NaN or infinity")
@@ -218,8 +220,8 @@ def _check_dask_targets(
             )
     elif not (got["integral"] and low >= 0 and high < n_classes):
         raise ValueError(
-            f"labels must be class ids 0..{n_classes - 1} (n_classes={n_classes}), got "
-            f"values from {low} to {high}"
+            f"{where}: labels must be class ids 0..{n_classes - 1} (n_classes={n_classes}), "
+            f"got values from {low} to {high}"
         )
     if "w_low" in got:
         if not got["w_finite"]:

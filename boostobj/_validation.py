@@ -102,7 +102,7 @@ def first_nonfinite_row(x: np.ndarray) -> int | None:
     values can also cause) needs the elementwise check.
     """
     if x.dtype.kind not in "fc" or x.size == 0:
-        return None  # integers are always finite; nothing is (a worker without rows)
+        return None  # integers are always finite, and an empty array holds nothing
     flat = x.reshape(x.shape[0], -1) if x.ndim else x.reshape(1, 1)
     with np.errstate(over="ignore", invalid="ignore"):
         total = np.sum(flat)  # in x's dtype: an upcast costs ~20% of a float32 call
@@ -209,6 +209,10 @@ class Targets:
         A read-only copy.
     """
 
+    # All-zero weights train nothing: an error, except on one worker of a
+    # distributed training, whose rows may all carry weight 0 (_WorkerTargets).
+    _needs_mass = True
+
     def __init__(self, labels: Any, sample_weight: Any = None) -> None:
         arr = as_numeric_array(labels, "labels")
         if arr.ndim not in (1, 2):
@@ -301,10 +305,6 @@ class Targets:
                     f"soft labels must be probabilities whose rows sum to 1 (within "
                     f"{SOFT_LABEL_SUM_TOL}), got row {rows.start + j} summing to {sums[j]!r}"
                 )
-
-    # All-zero weights train nothing: an error, except on one worker of a
-    # distributed training, whose rows may all carry weight 0 (_WorkerTargets).
-    _needs_mass = True
 
     def _check_weight(self, sample_weight: Any, n: int) -> np.ndarray | None:
         if sample_weight is None:

@@ -731,3 +731,63 @@ def test_checked_on_every_worker_raises_another_workers_error(monkeypatch, kind)
     monkeypatch.setattr(callables, "_sum_over_workers", lambda v: v)
     assert callables._checked_on_every_worker(lambda: "targets") == "targets"
     assert sent == []
+
+
+def test_summed_on_every_worker_adds_the_workers_numbers_and_agrees_on_errors(monkeypatch):
+    # Worker 0 of 3; the other two add (1, 2) and (3, 4), and in the second
+    # case worker 2 fails: every worker then raises its error.
+    import boostobj.xgboost._callables as callables
+
+    monkeypatch.setattr(xgb.collective, "get_rank", lambda: 0)
+    monkeypatch.setattr(xgb.collective, "get_world_size", lambda: 3)
+    others = np.array([4.0, 6.0, 0.0, 0.0, 0.0])
+    monkeypatch.setattr(callables, "_sum_over_workers", lambda v: v + others)
+    summed = callables._summed_on_every_worker(lambda: np.array([10.0, 20.0]), 2)
+    np.testing.assert_array_equal(summed, [14.0, 26.0])
+    others[4] = 1.0  # worker 2's failure flag
+    monkeypatch.setattr(
+        xgb.collective, "broadcast", lambda data, root: ("ValueError", "bad weights")
+    )
+    with pytest.raises(ValueError, match="XGBoost worker 2 of 3 raised: bad weights"):
+        callables._summed_on_every_worker(lambda: np.array([10.0, 20.0]), 2)
+
+
+@pytest.mark.parametrize("where", ["training", "evaluation"])
+def test_xgboost_dask_refuses_weights_that_are_zero_on_every_worker(client, where):
+    # One worker's rows may all weigh 0; all of them may not (a model of
+    # nothing, or a metric of 0/0), as on one machine.
+    X, y, w, _, _, _ = make_data()
+    zero = np.zeros_like(w)
+    Xd, yd, wd, zd = on_both_workers(client, X, y, w, zero)
+    params = {"num_class": K, "nthread": 1, "disable_default_eval_metric": True}
+    obj = SoftmaxCrossEntropy()
+    dtrain = xgb_dask.DaskDMatrix(client, Xd, yd, weight=zd if where == "training" else wd)
+    dvalid = xgb_dask.DaskDMatrix(client, Xd, yd, weight=zd)
+    kwargs = (
+        {} if where == "training" else {"evals": [(dvalid, "v")], "custom_metric": bx.metric(obj)}
+    )
+    with pytest.raises(ValueError, match="sample_weight must have a positive entry, got all zeros"):
+        xgb_dask.train(client, params, dtrain, 2, obj=bx.objective(obj), **kwargs)
+
+
+def test_a_lightgbm_fit_in_a_dask_task_still_refuses_all_zero_weights(client):
+    # Only lightgbm.dask's own training accepts a worker's weightless rows.
+    X, y, _, _, _, _ = make_data()
+
+    def fit():
+        model = lgb.LGBMClassifier(
+            objective=bl.sklearn_objective(SoftmaxCrossEntropy()), n_estimators=2, verbose=-1
+        )
+        return model.fit(X, y, sample_weight=np.zeros(len(y)))
+
+    with pytest.raises(ValueError, match="sample_weight must have a positive entry"):
+        client.submit(fit, pure=False).result()
+
+
+def test_dask_priors_name_empty_and_bad_class_ids():
+    with pytest.raises(ValueError, match="dask_init_raw needs at least one sample, got n = 0"):
+        bl.dask_init_raw(SoftmaxCrossEntropy(), da.zeros(0, chunks=1), n_classes=3)
+    for bad in (-1.0, np.nan, 3.0):
+        y = da.from_array(np.where(Y3 == 1, bad, Y3), chunks=10)
+        with pytest.raises(ValueError, match=r"dask_init_raw: labels must be (class ids|finite)"):
+            bl.dask_init_raw(SoftmaxCrossEntropy(), y, n_classes=3)

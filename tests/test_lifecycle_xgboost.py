@@ -224,12 +224,13 @@ def test_distributed_workers_check_together_once_per_training_dmatrix(monkeypatc
     x, y, _ = problem()
     calls = []
 
-    def counted(check):
+    def counted(compute, numbers, size):
         calls.append(1)
-        return check()
+        result = compute()
+        return result, numbers(result)  # one worker's sums: the workers' alone
 
     monkeypatch.setattr(xgb.collective, "is_distributed", lambda: True)
-    monkeypatch.setattr(callables, "_checked_on_every_worker", counted)
+    monkeypatch.setattr(callables, "_on_every_worker", counted)
     f = bx.objective(SoftmaxCrossEntropy())
     dmat = xgb.DMatrix(x, label=y)
     xgb.train(TREE, dmat, ROUNDS, obj=f)

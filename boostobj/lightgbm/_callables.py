@@ -81,7 +81,9 @@ def _mean_loss(obj: BaseObjective, targets: Targets, preds: np.ndarray) -> float
     sw = targets.sample_weight
     if sw is None or sw.ndim == 2:
         return total / targets.n_samples
-    return total / float(np.sum(sw, dtype=np.float64))
+    mass = float(np.sum(sw, dtype=np.float64))
+    # 0 only for one Dask worker's rows (_WorkerTargets), whose mean has no value.
+    return total / mass if mass > 0 else float("nan")
 
 
 class _Wrapper:

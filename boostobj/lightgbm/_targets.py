@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import weakref
 from os import PathLike
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -365,19 +366,21 @@ _BY_ARRAYS: dict[tuple[int, int], tuple[Any, Any, Targets]] = {}
 
 
 def _targets_class() -> type[Targets]:
-    """Targets, or in a Dask worker (lightgbm.dask) those whose weights may all be 0.
+    """Targets, or inside lightgbm.dask's training on a worker those whose weights may all be 0.
 
     LightGBM tells a custom objective nothing of its distributed training;
-    one worker's partition of a weighted data set may carry weight 0.
+    one worker's partition of a weighted data set may carry weight 0. Its
+    Dask training runs each worker's part from ``lightgbm.dask``: a frame of
+    that module up the stack tells (a fit in any other Dask task does not).
     """
-    distributed = sys.modules.get("distributed")
-    if distributed is None:
+    if "lightgbm.dask" not in sys.modules:
         return Targets
-    try:
-        distributed.get_worker()
-    except ValueError:  # not in a worker
-        return Targets
-    return _WorkerTargets
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals.get("__name__") == "lightgbm.dask":
+            return _WorkerTargets
+        frame = frame.f_back
+    return Targets
 
 
 def _array_targets(labels: Any, weight: Any) -> Targets:

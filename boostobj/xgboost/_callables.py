@@ -152,6 +152,12 @@ def _mean_loss(obj: BaseObjective, targets: Targets, predt: Any) -> float:
     return float(total / mass)
 
 
+def _weight_mass(targets: Targets) -> np.ndarray:
+    """The sum of the sample weights (n without), as a 1-element array."""
+    sw = targets.sample_weight
+    return np.array([targets.n_samples if sw is None else sw.sum(dtype=np.float64)])
+
+
 def _loss_sums(obj: BaseObjective, targets: Targets, predt: Any) -> np.ndarray:
     """The sum of the per-sample losses, and of the sample weights (n without)."""
     raw = _check_fit(obj, targets, predt)
@@ -226,7 +232,12 @@ class _Objective(_PerDMatrix):
             # the labels and the starting margins are checked there, on every
             # worker, before anything else is exchanged.
             self._checked.add(dtrain)
-            targets = _checked_on_every_worker(lambda: self._first_round(predt, dtrain))
+            targets, mass = _on_every_worker(
+                lambda: self._first_round(predt, dtrain), _weight_mass, 1
+            )
+            if not mass[0] > 0:
+                # One worker's rows may all weigh 0 (_WorkerTargets); all of them may not.
+                raise ValueError("sample_weight must have a positive entry, got all zeros")
         else:
             targets = self._targets_of(dtrain)
         outputs = self._outputs_of(dtrain)
@@ -250,7 +261,12 @@ class _Metric(_PerDMatrix):
         total, mass = _summed_on_every_worker(
             lambda: _loss_sums(self.obj, self._targets_of(dmat), predt), 2
         )
-        return self.obj.name, float(total / mass) if mass > 0 else float("nan")
+        if not mass > 0:  # the same sums on every worker: every one raises
+            raise ValueError(
+                "the evaluation rows have no weight on any worker: sample_weight must have a "
+                "positive entry, got all zeros"
+            )
+        return self.obj.name, float(total / mass)
 
 
 def objective(
