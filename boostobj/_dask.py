@@ -163,12 +163,7 @@ def _class_sums(
     if y.shape[0] == 0:
         raise ValueError(f"{where} needs at least one sample, got n = 0")
     # What the in-memory Targets checks, in the same pass as the sums.
-    checks = {
-        "finite": da.isfinite(y).all(),
-        "low": y.min(),
-        "high": y.max(),
-        "rows": y.shape[0],
-    }
+    checks = {"finite": da.isfinite(y).all(), "low": y.min(), "high": y.max()}
     if w is not None:
         checks.update(w_finite=da.isfinite(w).all(), w_low=w.min(), w_high=w.max())
     if y.ndim == 2:
@@ -201,8 +196,6 @@ def _check_dask_targets(
     got: dict[str, Any], ndim: int, single_output: bool, n_classes: Any, where: str
 ) -> None:
     """Raise ``ValueError`` where the in-memory ``Targets`` would have (with ``where``)."""
-    if not got["rows"]:  # rows of unknown number, none of them there
-        raise ValueError(f"{where} needs at least one sample, got n = 0")
     if not got["finite"]:
         raise ValueError(f"{where}: labels must be finite, got NaN or infinity")
     low, high = got["low"], got["high"]

@@ -699,7 +699,7 @@ def test_dask_trains_when_one_worker_holds_only_weight_zero(client, engine, name
 
 
 @pytest.mark.parametrize("kind", [ValueError, TypeError])
-def test_checked_on_every_worker_raises_another_workers_error(monkeypatch, kind):
+def test_on_every_worker_raises_another_workers_error(monkeypatch, kind):
     # Worker 0 of 3, whose own check passes, while workers 1 and 2 fail:
     # it raises the first failing worker's error, named, of its type.
     import boostobj.xgboost._callables as callables
@@ -714,8 +714,12 @@ def test_checked_on_every_worker_raises_another_workers_error(monkeypatch, kind)
         return (kind.__name__, "labels must be class ids in [0, 4), got maximum 7")
 
     monkeypatch.setattr(xgb.collective, "broadcast", broadcast)
+
+    def checked(check):  # as round 1 calls it, with no numbers
+        return callables._on_every_worker(check, lambda _: np.zeros(0), 0)[0]
+
     with pytest.raises(kind, match=r"XGBoost worker 1 of 3 raised: labels must be class ids"):
-        callables._checked_on_every_worker(lambda: "targets")
+        checked(lambda: "targets")
     assert sent == [(None, 1)]  # not the root: sends nothing, but takes part
     # Failing too, worker 0 is the first: it sends its error, then raises it.
     sent.clear()
@@ -724,12 +728,12 @@ def test_checked_on_every_worker_raises_another_workers_error(monkeypatch, kind)
         raise kind("mine")
 
     with pytest.raises(kind, match=r"^mine$"):
-        callables._checked_on_every_worker(fails)
+        checked(fails)
     assert sent == [((kind.__name__, "mine"), 0)]
     # Nobody failed: the check's result, and no broadcast.
     sent.clear()
     monkeypatch.setattr(callables, "_sum_over_workers", lambda v: v)
-    assert callables._checked_on_every_worker(lambda: "targets") == "targets"
+    assert checked(lambda: "targets") == "targets"
     assert sent == []
 
 

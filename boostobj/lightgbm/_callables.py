@@ -220,10 +220,9 @@ def metric(obj: BaseObjective, name: str | None = None) -> Callable[[np.ndarray,
     -----
     With ``boosting="dart"``, measure the training rows on another Dataset
     (``lgb.Dataset(X, reference=dtrain)``, targets and ``init_raw``
-    attached), not on
-    ``dtrain`` itself: LightGBM computes a Python metric on its training
-    Dataset from the training scores, and reading them makes DART drop
-    trees that stay dropped after the last round.
+    attached), not on ``dtrain`` itself: LightGBM computes a Python metric
+    on its training Dataset from the training scores, and reading them
+    makes DART drop trees that stay dropped after the last round.
     """
     return _Metric(obj, name)
 

@@ -38,6 +38,7 @@ _METRIC_ALIASES = ("metric", "metrics", "metric_types")
 
 
 _THREAD_ALIASES = ("num_threads", "num_thread", "nthread", "nthreads")
+_BOOSTING_ALIASES = ("boosting_type", "boosting", "boost")
 _EVAL_SET_DEPRECATION = "The argument 'eval_set' is deprecated"
 
 
@@ -332,7 +333,7 @@ class Classifier(lgb.LGBMClassifier):
                 "linear_tree=True is not supported: the class priors are stored in the "
                 "leaf values, which linear trees do not use"
             )
-        for alias in ("boosting_type", "boosting", "boost"):
+        for alias in _BOOSTING_ALIASES:
             value = params.get(alias)
             if isinstance(value, str) and value.strip().lower() in ("rf", "random_forest"):
                 raise ValueError(
@@ -488,7 +489,7 @@ def _is_dart(params: dict[str, Any]) -> bool:
     """Whether the parameters choose DART boosting, under any of its aliases."""
     return any(
         isinstance(value, str) and value.strip().lower() == "dart"
-        for value in (params.get(alias) for alias in ("boosting_type", "boosting", "boost"))
+        for value in (params.get(alias) for alias in _BOOSTING_ALIASES)
     )
 
 

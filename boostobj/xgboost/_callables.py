@@ -66,26 +66,10 @@ def _sum_over_workers(values: np.ndarray) -> np.ndarray:
     return xgb.collective.allreduce(values, xgb.collective.Op.SUM)
 
 
-def _checked_on_every_worker(check: Callable[[], _T]) -> _T:
-    """``check()``; on distributed XGBoost, raising on every worker if any raised.
-
-    A worker whose rows fail a check (a label outside ``[0, K)``, say) and
-    raises alone leaves the others in XGBoost's next collective operation:
-    measured (xgboost 3.2, two workers), the caller then got XGBoost's "Ring
-    allreduce failed" instead of the error in 5 of 12 runs, and in 1 of 16
-    the cluster stalled past 100 s. Every worker must call this at the same
-    point, and ``check`` must not communicate. The error goes to every
-    worker, as the same ``ValueError`` or ``TypeError`` naming the worker it
-    came from.
-    """
-    result, _ = _on_every_worker(check, lambda _: np.zeros(0), 0)
-    return result
-
-
 def _summed_on_every_worker(compute: Callable[[], np.ndarray], size: int) -> np.ndarray:
     """The ``size`` numbers ``compute()`` returns, summed over the workers.
 
-    Raising on every worker if any raised, as :func:`_checked_on_every_worker`.
+    As :func:`_on_every_worker`, raising on every worker if any raised.
     """
     _, summed = _on_every_worker(compute, lambda numbers: numbers, size)
     return summed
@@ -94,7 +78,18 @@ def _summed_on_every_worker(compute: Callable[[], np.ndarray], size: int) -> np.
 def _on_every_worker(
     compute: Callable[[], _T], numbers: Callable[[_T], np.ndarray], size: int
 ) -> tuple[_T, np.ndarray]:
-    """``compute()``, and its ``numbers`` summed over the workers in one allreduce."""
+    """``compute()``, and its ``numbers`` summed over the workers in one allreduce.
+
+    On distributed XGBoost, raising on every worker if any raised. A worker
+    whose rows fail a check (a label outside ``[0, K)``, say) and raises
+    alone leaves the others in XGBoost's next collective operation:
+    measured (xgboost 3.2, two workers), the caller then got XGBoost's "Ring
+    allreduce failed" instead of the error in 5 of 12 runs, and in 1 of 16
+    the cluster stalled past 100 s. Every worker must call this at the same
+    point, and ``compute`` must not communicate. The error goes to every
+    worker, as the same ``ValueError`` or ``TypeError`` naming the worker it
+    came from.
+    """
     error: Exception | None = None
     result: Any = None
     rank, world = xgb.collective.get_rank(), xgb.collective.get_world_size()
@@ -162,8 +157,7 @@ def _loss_sums(obj: BaseObjective, targets: Targets, predt: Any) -> np.ndarray:
     """The sum of the per-sample losses, and of the sample weights (n without)."""
     raw = _check_fit(obj, targets, predt)
     total = obj._unscaled().loss(targets, raw).sum(dtype=np.float64)
-    sw = targets.sample_weight
-    return np.array([total, targets.n_samples if sw is None else sw.sum(dtype=np.float64)])
+    return np.array([total, _weight_mass(targets)[0]])
 
 
 class _PerDMatrix:
