@@ -132,6 +132,15 @@ def _minmax_blockwise(x: np.ndarray) -> tuple[float, float]:
     return lo, hi
 
 
+def check_positive_number(value: Any, name: str) -> float:
+    """``value`` as a float, if it is a positive finite number; else TypeError or ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a positive finite number, got {value!r}")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
 def check_class_weight(class_weight: Any) -> np.ndarray | None:
     """Validate a (K,) array of non-negative, finite class weights."""
     if class_weight is None:

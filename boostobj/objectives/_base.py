@@ -21,6 +21,7 @@ from .._validation import (
     as_targets,
     bad_label_message,
     check_class_weight,
+    check_positive_number,
     check_raw,
     first_nonfinite_row,
 )
@@ -236,11 +237,7 @@ class BaseObjective:
     def _validate_params(self) -> _Params:
         """The current parameters, validated: raises as the constructor would."""
         class_weight = check_class_weight(self.class_weight)
-        scale = self.hessian_scale
-        if isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)):
-            raise TypeError(f"hessian_scale must be a positive number, got {scale!r}")
-        if not (np.isfinite(scale) and scale > 0):
-            raise ValueError(f"hessian_scale must be a positive finite number, got {scale!r}")
+        scale = check_positive_number(self.hessian_scale, "hessian_scale")
         floor = self.min_hessian
         if floor is not None:
             if isinstance(floor, bool) or not isinstance(
@@ -253,7 +250,7 @@ class BaseObjective:
         n_threads = _check_n_threads(self.n_threads)
         if not isinstance(self.backend, str) or self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
-        return _Params(class_weight, float(scale), floor, self.backend, n_threads)
+        return _Params(class_weight, scale, floor, self.backend, n_threads)
 
     @staticmethod
     def _kernels(params: _Params) -> Any:

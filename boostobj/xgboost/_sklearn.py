@@ -18,7 +18,7 @@ from .._classifier import (
 )
 from .._engine import OutputBuffers, check_class_weight_fits
 from .._engine import check_objective as _check_objective
-from .._validation import Targets
+from .._validation import Targets, check_positive_number
 from ..objectives import BaseObjective
 from ._callables import _grad_hess, _mean_loss
 from ._model import (
@@ -78,19 +78,16 @@ def _scaled_positives(targets: Targets, n_classes: int, model: xgb.XGBModel) -> 
     instead (the metrics do not, as with the built-in). With more classes
     XGBoost ignores it, and says so.
     """
-    scale = model.get_params().get("scale_pos_weight")
-    if n_classes != 2 or scale is None:
+    given = model.get_params().get("scale_pos_weight")
+    if n_classes != 2 or given is None:
         return targets
-    if isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)):
-        raise TypeError(f"scale_pos_weight must be a positive finite number, got {scale!r}")
-    if not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale_pos_weight must be a positive finite number, got {scale!r}")
+    scale = check_positive_number(given, "scale_pos_weight")
     if scale == 1:
         return targets
     labels = targets._labels
     weight = targets.sample_weight
     base = np.ones(targets.n_samples) if weight is None else weight.astype(np.float64)
-    return Targets(labels, np.where(labels == 1, base * float(scale), base))
+    return Targets(labels, np.where(labels == 1, base * scale, base))
 
 
 class _SklearnMetric:
